@@ -1,0 +1,110 @@
+"""The ``studykit`` command.
+
+studykit run vanishing_gradient --depth 10 --activations sigmoid,relu --csv out/
+studykit experiments            # list experiments and presets
+studykit questions check        # validate the question bank
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import get_origin
+
+from studykit import experiments
+from studykit.quiz.bank import BankError, load_bank
+
+
+def _parse_value(text: str, annotation):
+    """Turn a command-line string into the parameter's type (tuples take comma lists)."""
+    if get_origin(annotation) is tuple:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if annotation is bool:
+        return text.lower() in {"1", "true", "yes", "on"}
+    return text  # pydantic converts "10" -> 10 and "0.1" -> 0.1 during validation
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    experiment = experiments.get(args.name)
+    parser = argparse.ArgumentParser(prog=f"studykit run {args.name}")
+    for name, info in experiment.params.model_fields.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=lambda text, a=info.annotation: _parse_value(text, a),
+            help=f"{info.title or name} (default: {info.default!r})",
+        )
+    params = {k: v for k, v in vars(parser.parse_args(extra)).items() if v is not None}
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="", file=sys.stderr, flush=True)
+
+    try:
+        result = experiments.run(args.name, progress=progress, preset=args.preset, **params)
+    except experiments.ParameterError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return 2
+    print(file=sys.stderr)
+    print(result.summary)
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    print(json.dumps(result.findings, indent=2, ensure_ascii=False))
+    if args.csv:
+        folder = Path(args.csv)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, table in result.frames.items():
+            table.to_csv(folder / f"{args.name}_{key}.csv", index=False)
+        print(f"wrote {len(result.frames)} CSV file(s) to {folder}")
+    return 0
+
+
+def _list_experiments() -> int:
+    for name in experiments.names():
+        experiment = experiments.get(name)
+        print(f"{name}: {experiment.title}  (presets: {', '.join(experiment.presets)})")
+    return 0
+
+
+def experiment_catalog() -> dict[str, dict]:
+    """Experiment name -> presets, for validating the question bank's links."""
+    return {name: experiments.presets(name) for name in experiments.names()}
+
+
+def _check_questions(directory: str | None) -> int:
+    try:
+        bank = load_bank(directory, experiments=experiment_catalog())
+    except BankError as error:
+        print(error, file=sys.stderr)
+        return 1
+    counts = {t.id: len(t.questions) for t in bank.topics}
+    print(f"OK: {sum(counts.values())} questions in {len(counts)} topics")
+    for topic_id, count in counts.items():
+        print(f"  {topic_id}: {count}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="studykit", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run an experiment and print its findings")
+    run.add_argument("name", choices=experiments.names())
+    run.add_argument("--preset", default=None, help="start from a named preset")
+    run.add_argument("--csv", metavar="FOLDER", help="write every result table as CSV")
+    commands.add_parser("experiments", help="list experiments and their presets")
+    questions = commands.add_parser("questions", help="question bank tools")
+    questions.add_argument("action", choices=["check"])
+    questions.add_argument("--dir", default=None, help="question folder (default: questions/)")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        return _run(args, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "experiments":
+        return _list_experiments()
+    return _check_questions(args.dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

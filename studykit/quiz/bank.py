@@ -1,0 +1,295 @@
+"""Load and validate the question bank (questions/*.yaml, one file per topic).
+
+Every error names the file, the question id and the field, and says how to fix it; see
+docs/questions.md for the format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pydantic
+import yaml
+from pydantic import Field, model_validator
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "questions"
+NOTES_DIR_ENV = "STUDYKIT_NOTES_DIR"
+QUESTIONS_DIR_ENV = "STUDYKIT_QUESTIONS_DIR"
+
+# Note stems the questions may cite (files in ../shared/notes/).
+NOTE_STEMS = frozenset(
+    {
+        "000_49492a1841c95e72",
+        "001_8712d792e2eeb08d",
+        "002_71a94eea90a37c0a",
+        "003_7c1080f910d423e7",
+        "004_a0cbd5e94b658168",
+    }
+)
+
+KIND_LABELS = {"free": "서술형", "choice": "객관식", "numeric": "수치형", "predict": "예측 후 실행"}
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class BankError(ValueError):
+    """The question bank is invalid. ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "\n".join(f"- {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the question bank:\n{shown}")
+
+
+class _Model(pydantic.BaseModel):
+    # YAML reads `- 0.25` as a number; text fields accept it as the string "0.25".
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
+
+
+class KeyPoint(_Model):
+    point: Text
+    synonyms: list[Text] = Field(default_factory=list)
+
+    @property
+    def terms(self) -> list[str]:
+        """The phrases that count as mentioning this point (the point itself included)."""
+        return [self.point, *self.synonyms]
+
+
+class Option(_Model):
+    text: Text
+    correct: bool
+    why: Text
+
+
+class Interval(_Model):
+    text: Text
+    low: float | None = None
+    high: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
+
+
+class Prediction(_Model):
+    finding: Text
+    options: list[Interval] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        for before, after in zip(self.options, self.options[1:], strict=False):
+            if before.high is None or after.low is None or after.low < before.high:
+                raise ValueError(
+                    f"options must be ordered, non-overlapping intervals: {before.text!r} "
+                    f"(high={before.high}) must end at or before {after.text!r} (low={after.low})"
+                )
+        return self
+
+
+class ExperimentLink(_Model):
+    name: Text
+    preset: Text = "default"
+    look_at: Text
+
+
+class Question(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+(-[a-z0-9_]+)+$")]
+    kind: Literal["free", "choice", "numeric", "predict"]
+    difficulty: Annotated[int, Field(ge=1, le=3)]
+    question: Text
+    answer: Text
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    follow_ups: list[Text] = Field(min_length=1, max_length=3)
+    common_mistake: str | None = None
+    experiment: ExperimentLink | None = None
+    notes: list[Text] = Field(min_length=1)
+    options: list[Option] | None = None
+    value: float | None = None
+    tolerance: Annotated[float, Field(ge=0)] | None = None
+    unit: str | None = None
+    predict: Prediction | None = None
+    topic: str = ""  # filled in from the file's topic block
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        kind = self.kind
+        if kind == "free" and len(self.key_points) < 2:
+            raise ValueError("key_points: a free-answer question needs at least 2 key points")
+        if kind == "choice":
+            if not self.options or len(self.options) < 2:
+                raise ValueError("options: a choice question needs at least 2 options")
+            if not any(option.correct for option in self.options):
+                raise ValueError("options: mark at least one option `correct: true`")
+        if kind == "numeric" and (self.value is None or self.tolerance is None):
+            raise ValueError(
+                "value/tolerance: a numeric question needs both `value` and `tolerance`"
+            )
+        if kind == "predict" and (self.predict is None or self.experiment is None):
+            raise ValueError("predict/experiment: a predict question needs both blocks")
+        unknown = sorted(set(self.notes) - NOTE_STEMS)
+        if unknown:
+            raise ValueError(f"notes: unknown note(s) {unknown}; use stems of files in notes/")
+        return self
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class TopicInfo(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    title: Text
+    order: Annotated[int, Field(ge=1)]
+    summary: Text
+
+
+class _TopicFile(_Model):
+    topic: TopicInfo
+    questions: list[dict] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    order: int
+    summary: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    topics: tuple[Topic, ...]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for topic in self.topics for q in topic.questions]
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(f"no topic {topic_id!r}")
+
+    def question(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(f"no question {question_id!r}")
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(question)"
+
+
+def _describe(error: dict) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return "required field is missing"
+    if error["type"] == "extra_forbidden":
+        return "unknown field (check the spelling against docs/questions.md)"
+    if error["type"] == "string_type":
+        return f"must be text, got {error.get('input')!r} (put it in quotes in the YAML)"
+    return message
+
+
+def _load_file(path: Path, problems: list[str]) -> Topic | None:
+    name = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.append(f"{name}: not valid YAML ({error})".replace("\n", " "))
+        return None
+    try:
+        parsed = _TopicFile.model_validate(raw)
+    except pydantic.ValidationError as error:
+        for e in error.errors():
+            problems.append(f"{name}: field `{_field_path(e['loc'])}`: {_describe(e)}")
+        return None
+    if parsed.topic.id != path.stem:
+        problems.append(f"{name}: field `topic.id`: is {parsed.topic.id!r}, must be {path.stem!r}")
+    questions = []
+    for index, raw_question in enumerate(parsed.questions):
+        qid = raw_question.get("id") if isinstance(raw_question, dict) else None
+        label = f"question {qid!r}" if qid else f"question #{index + 1}"
+        if isinstance(raw_question, dict) and "topic" in raw_question:
+            if raw_question["topic"] != parsed.topic.id:
+                problems.append(
+                    f"{name}: {label}: field `topic`: is {raw_question['topic']!r}, "
+                    f"must be {parsed.topic.id!r} (or leave it out)"
+                )
+                continue
+        try:
+            data = {**raw_question, "topic": parsed.topic.id}
+            questions.append(Question.model_validate(data))
+        except pydantic.ValidationError as error:
+            for e in error.errors():
+                problems.append(f"{name}: {label}: field `{_field_path(e['loc'])}`: {_describe(e)}")
+        except TypeError:
+            problems.append(f"{name}: {label}: must be a mapping of fields")
+    info = parsed.topic
+    return Topic(info.id, info.title, info.order, info.summary, tuple(questions))
+
+
+def _check_links(
+    bank_topics: list[tuple[str, Topic]],
+    catalog: Mapping[str, Mapping[str, object]],
+    problems: list[str],
+) -> None:
+    for file_name, topic in bank_topics:
+        for q in topic.questions:
+            if q.experiment is None:
+                continue
+            presets = catalog.get(q.experiment.name)
+            if presets is None:
+                valid = ", ".join(sorted(catalog))
+                problems.append(
+                    f"{file_name}: question {q.id!r}: field `experiment.name`: unknown experiment "
+                    f"{q.experiment.name!r}; registered experiments: {valid}"
+                )
+            elif q.experiment.preset not in presets:
+                problems.append(
+                    f"{file_name}: question {q.id!r}: field `experiment.preset`: experiment "
+                    f"{q.experiment.name!r} has no preset {q.experiment.preset!r}; "
+                    f"presets: {', '.join(presets)}"
+                )
+
+
+def questions_dir() -> Path:
+    return Path(os.environ.get(QUESTIONS_DIR_ENV, DEFAULT_DIR))
+
+
+def load_bank(
+    directory: Path | str | None = None,
+    experiments: Mapping[str, Mapping[str, object]] | None = None,
+) -> Bank:
+    """Load every ``*.yaml`` in ``directory`` and validate it.
+
+    ``experiments`` maps experiment name -> presets; when given, every question's experiment
+    link must resolve. Raises BankError listing every problem found.
+    """
+    directory = Path(directory) if directory is not None else questions_dir()
+    paths = sorted(directory.glob("*.yaml"))
+    problems: list[str] = []
+    if not paths:
+        raise BankError([f"{directory}: no question files (*.yaml) found"])
+    loaded = [(path.name, topic) for path in paths if (topic := _load_file(path, problems))]
+    seen: dict[str, str] = {}
+    for file_name, topic in loaded:
+        for q in topic.questions:
+            if q.id in seen:
+                problems.append(
+                    f"{file_name}: question {q.id!r}: field `id`: duplicate of the question in "
+                    f"{seen[q.id]}; ids must be unique across the bank"
+                )
+            seen.setdefault(q.id, file_name)
+    if experiments is not None:
+        _check_links(loaded, experiments, problems)
+    if problems:
+        raise BankError(problems)
+    topics = sorted((topic for _, topic in loaded), key=lambda t: (t.order, t.id))
+    return Bank(tuple(topics))
