@@ -120,6 +120,8 @@ class Experiment:
     params: type[Params]
     presets: dict[str, dict[str, Any]]
     runner: Callable[[Any, ProgressFn], Result]
+    # Altair charts (Korean labels) of a Result, in display order; altair is imported lazily.
+    charts: Callable[[Result], list[Any]]
 
     def validate(self, values: dict[str, Any]) -> Params:
         try:

@@ -156,6 +156,48 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
     )
 
 
+def charts(result: Result) -> list:
+    import altair as alt
+
+    grads = result.frames["gradients"]
+    at_init = grads[grads["epoch"] == 0].assign(
+        activation=lambda d: d["activation"].map(KOREAN_NAMES)
+    )
+    gradient_chart = (
+        alt.Chart(at_init, title="학습 전 층별 기울기 노름 (로그 눈금)")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("layer:O", title="층 번호 (1 = 입력에 가장 가까운 층, 마지막 = 출력층)"),
+            y=alt.Y(
+                "grad_norm:Q", title="기울기 노름 (gradient norm)", scale=alt.Scale(type="log")
+            ),
+            color=alt.Color("activation:N", title="활성화 함수"),
+            tooltip=["activation", "layer", "name", alt.Tooltip("grad_norm:Q", format=".3e")],
+        )
+    )
+    history = result.frames["history"].assign(
+        activation=lambda d: d["activation"].map(KOREAN_NAMES),
+        metric=lambda d: d["metric"].map({"loss": "손실 (loss)", "accuracy": "정확도 (accuracy)"}),
+        split=lambda d: d["split"].map({"train": "학습", "validation": "검증"}),
+    )
+    curves = (
+        alt.Chart(history)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title="에폭 (epoch)"),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("activation:N", title="활성화 함수"),
+            strokeDash=alt.StrokeDash("split:N", title="데이터"),
+            tooltip=["activation", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(width=300, height=220)
+        .facet(column=alt.Column("metric:N", title=None))
+        .resolve_scale(y="independent")
+        .properties(title="학습 곡선")
+    )
+    return [gradient_chart, curves]
+
+
 EXPERIMENT = Experiment(
     name="vanishing_gradient",
     title="기울기 소실 (vanishing gradient): 시그모이드 vs ReLU",
@@ -172,4 +214,5 @@ EXPERIMENT = Experiment(
         "all_activations": {"activations": list(ACTIVATIONS)},
     },
     runner=run,
+    charts=charts,
 )

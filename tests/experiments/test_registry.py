@@ -55,6 +55,8 @@ def test_tiny_run_returns_tidy_frames_findings_and_progress(name, tiny_runs):
     assert all(len(f) > 0 for f in result.frames.values())
     assert result.findings and all(isinstance(v, float) for v in result.findings.values())
     assert any("가" <= ch <= "힣" for ch in result.summary)
+    charts = experiments.get(name).charts(result)
+    assert charts and all(chart.to_dict()["$schema"].startswith("https://vega") for chart in charts)
     fractions = [f for f, _ in calls]
     assert fractions, "progress was never reported"
     assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] == 1.0
