@@ -203,7 +203,7 @@ EXPERIMENT = Experiment(
     title="기울기 소실 (vanishing gradient): 시그모이드 vs ReLU",
     caption=(
         "층별 기울기 노름 그래프(로그 눈금)에서 시그모이드는 입력에 가까운 층(왼쪽)으로 갈수록 "
-        "막대가 급격히 낮아지고, ReLU는 층마다 비슷한 높이를 유지하는지 보세요. "
+        "선이 급격히 낮아지고, ReLU는 층마다 비슷한 높이를 유지하는지 보세요. "
         "아래 학습 곡선에서는 같은 에폭 동안 어느 쪽의 정확도가 먼저 오르는지 비교하세요."
     ),
     params=VanishingGradientParams,

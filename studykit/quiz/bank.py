@@ -7,6 +7,7 @@ docs/questions.md for the format.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,20 +264,14 @@ def questions_dir() -> Path:
     return Path(os.environ.get(QUESTIONS_DIR_ENV, DEFAULT_DIR))
 
 
-def load_bank(
-    directory: Path | str | None = None,
-    experiments: Mapping[str, Mapping[str, object]] | None = None,
-) -> Bank:
-    """Load every ``*.yaml`` in ``directory`` and validate it.
-
-    ``experiments`` maps experiment name -> presets; when given, every question's experiment
-    link must resolve. Raises BankError listing every problem found.
-    """
+def _load(
+    directory: Path | str | None, experiments: Mapping[str, Mapping[str, object]] | None
+) -> tuple[list[Topic], list[str]]:
     directory = Path(directory) if directory is not None else questions_dir()
     paths = sorted(directory.glob("*.yaml"))
-    problems: list[str] = []
     if not paths:
-        raise BankError([f"{directory}: no question files (*.yaml) found"])
+        return [], [f"{directory}: no question files (*.yaml) found"]
+    problems: list[str] = []
     loaded = [(path.name, topic) for path in paths if (topic := _load_file(path, problems))]
     seen: dict[str, str] = {}
     for file_name, topic in loaded:
@@ -289,7 +284,40 @@ def load_bank(
             seen.setdefault(q.id, file_name)
     if experiments is not None:
         _check_links(loaded, experiments, problems)
+    topics = sorted((topic for _, topic in loaded), key=lambda t: (t.order, t.id))
+    return topics, problems
+
+
+def load_bank(
+    directory: Path | str | None = None,
+    experiments: Mapping[str, Mapping[str, object]] | None = None,
+) -> Bank:
+    """Load every ``*.yaml`` in ``directory`` and validate it.
+
+    ``experiments`` maps experiment name -> presets; when given, every question's experiment
+    link must resolve. Raises BankError listing every problem found.
+    """
+    topics, problems = _load(directory, experiments)
     if problems:
         raise BankError(problems)
-    topics = sorted((topic for _, topic in loaded), key=lambda t: (t.order, t.id))
     return Bank(tuple(topics))
+
+
+def load_bank_partial(
+    directory: Path | str | None = None,
+    experiments: Mapping[str, Mapping[str, object]] | None = None,
+) -> tuple[Bank, list[str]]:
+    """Like ``load_bank`` but keeps going: returns the valid part and the list of problems.
+
+    The app uses this so that one broken file hides only what is broken. Questions named in a
+    problem are left out, and so is a whole file that could not be read.
+    """
+    topics, problems = _load(directory, experiments)
+    broken = {q for p in problems for q in re.findall(r"question '([^']+)'", p)}
+    kept = tuple(
+        Topic(
+            t.id, t.title, t.order, t.summary, tuple(q for q in t.questions if q.id not in broken)
+        )
+        for t in topics
+    )
+    return Bank(tuple(t for t in kept if t.questions)), problems

@@ -18,7 +18,7 @@ from studykit.quiz.bank import Interval, KeyPoint, Question
 RATINGS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
 RATING_NAMES = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 
-_NOT_WORD = re.compile(r"[^0-9a-z가-힣ㄱ-ㅎㅏ-ㅣα-ωσ]+")
+_NOT_WORD = re.compile(r"[\W_]+")  # keeps letters and digits of every script (ŷ, Σ, ½, 한글)
 _PAREN = re.compile(r"\(([^)]*)\)")
 # Particles a key-point author may have left on a term; stripped from the term's end.
 _TRAILING_PARTICLES = (

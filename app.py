@@ -1,0 +1,24 @@
+"""studykit: streamlit entry point. Run with `streamlit run app.py`."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from studykit.ui import resources
+
+st.set_page_config(page_title="studykit · 딥러닝 면접 대비", page_icon="📚", layout="wide")
+
+PAGES = Path(__file__).parent / "pages"
+
+topic_pages = [
+    st.Page(f"pages/{topic.id}.py", title=f"{topic.order}. {topic.title}", url_path=topic.id)
+    for topic in resources.loaded_bank().bank.topics
+    if (PAGES / f"{topic.id}.py").exists()
+]
+navigation = st.navigation(
+    {
+        "시작": [st.Page("pages/home.py", title="홈", icon="🏠", default=True)],
+        "주제": topic_pages,
+    }
+)
+navigation.run()

@@ -1,0 +1,3 @@
+from studykit.ui import home_page
+
+home_page()

@@ -1,0 +1,62 @@
+"""A Streamlit form built from an experiment's bounded pydantic parameters."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Literal, get_args, get_origin
+
+import streamlit as st
+
+from studykit.experiments import Experiment
+
+
+def _bounds(info) -> tuple[Any, Any]:
+    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+    return low, high
+
+
+def _widget(name: str, info, value: Any, key: str) -> Any:
+    label = info.title or name
+    annotation = info.annotation
+    widget_key = f"{key}-{name}"
+    if get_origin(annotation) is Literal:
+        options = list(get_args(annotation))
+        return st.selectbox(label, options, index=options.index(value), key=widget_key)
+    if get_origin(annotation) is tuple:
+        (item,) = get_args(annotation)[:1]
+        options = list(get_args(item)) if get_origin(item) is Literal else list(value)
+        return tuple(st.multiselect(label, options, default=list(value), key=widget_key))
+    if annotation is bool:
+        return st.checkbox(label, value=bool(value), key=widget_key)
+    low, high = _bounds(info)
+    if annotation is int:
+        if low is not None and high is not None and high - low <= 100:
+            return st.slider(label, int(low), int(high), int(value), key=widget_key)
+        return st.number_input(label, low, high, int(value), step=1, key=widget_key)
+    if annotation is float:
+        return st.number_input(
+            label,
+            float(low) if low is not None else None,
+            float(high) if high is not None else None,
+            float(value),
+            format="%g",
+            key=widget_key,
+        )
+    if isinstance(annotation, types.UnionType) or get_origin(annotation) is typing.Union:
+        return st.text_input(label, "" if value is None else str(value), key=widget_key) or None
+    return st.text_input(label, str(value), key=widget_key)
+
+
+def params_form(experiment: Experiment, preset: str, key: str) -> dict[str, Any] | None:
+    """Render the form; return the chosen values when 실행 is pressed, else None."""
+    values = experiment.validate(experiment.preset(preset)).as_dict()
+    with st.form(key=f"{key}-form"):
+        columns = st.columns(2)
+        chosen = {}
+        for index, (name, info) in enumerate(experiment.params.model_fields.items()):
+            with columns[index % 2]:
+                chosen[name] = _widget(name, info, values[name], key)
+        submitted = st.form_submit_button("실행", type="primary")
+    return chosen if submitted else None

@@ -1,0 +1,66 @@
+"""Shared, process-wide resources for the app: the question bank and the progress store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from studykit import experiments
+from studykit.quiz.bank import Bank, load_bank_partial
+from studykit.quiz.store import Store, StoreError
+
+
+@dataclass(frozen=True)
+class LoadedBank:
+    bank: Bank
+    problems: tuple[str, ...]
+
+
+def experiment_catalog() -> dict[str, dict]:
+    return {name: experiments.presets(name) for name in experiments.names()}
+
+
+@st.cache_resource(show_spinner="문제 은행을 불러오는 중…")
+def loaded_bank() -> LoadedBank:
+    bank, problems = load_bank_partial(experiments=experiment_catalog())
+    return LoadedBank(bank, tuple(problems))
+
+
+def bank() -> Bank:
+    """The valid part of the question bank; problems are shown once per page."""
+    loaded = loaded_bank()
+    if loaded.problems:
+        with st.expander(
+            f"⚠️ 문제 은행에서 오류 {len(loaded.problems)}건을 발견해 해당 문항을 제외했습니다"
+        ):
+            st.caption(
+                "질문 파일(questions/*.yaml)을 고친 뒤 `studykit questions check`로 확인하세요."
+            )
+            for problem in loaded.problems:
+                st.text(problem)
+    return loaded.bank
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> Store:
+    return Store()
+
+
+def store() -> Store | None:
+    """The progress database, or None (with a Korean error shown) when it cannot be opened."""
+    try:
+        opened = _store()
+    except StoreError as error:
+        st.error(
+            "학습 기록 데이터베이스를 열 수 없습니다. 환경 변수 `STUDYKIT_DB`로 쓸 수 있는 "
+            f"경로를 지정한 뒤 다시 실행하세요.\n\n원인: {error}"
+        )
+        return None
+    if opened.recovered_from is not None and not st.session_state.get("_recovery_shown"):
+        st.session_state["_recovery_shown"] = True
+        st.warning(
+            "학습 기록 파일이 손상되어 새 파일을 만들었습니다. 손상된 파일은 "
+            f"`{opened.recovered_from}`에 보관했습니다."
+        )
+    return opened

@@ -1,0 +1,79 @@
+"""The app in Streamlit's AppTest: home, a topic page, answer → reveal → rate, an experiment."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from studykit.cli import experiment_catalog
+from studykit.quiz.bank import load_bank, load_bank_partial
+from studykit.quiz.store import Store
+
+APP = str(Path(__file__).parents[2] / "app.py")
+QUESTION = "activation-relu-vs-sigmoid"
+KEY = f"q-{QUESTION}"
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_every_topic_has_a_page_file():
+    pages = Path(APP).parent / "pages"
+    for topic in load_bank().topics:
+        assert (pages / f"{topic.id}.py").exists(), topic.id
+
+
+def test_home_lists_topics_without_exception(db_path):
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("studykit")
+    table = at.dataframe[0].value
+    assert "활성화 함수" in set(table["주제"])
+    valid, _ = load_bank_partial(experiments=experiment_catalog())
+    assert table["문항 수"].sum() == len(valid.questions)
+
+
+def test_answer_reveal_rate_writes_a_review(db_path):
+    at = _app()
+    at.switch_page("pages/activation.py").run()
+    assert not at.exception
+    assert any("ReLU를 많이 쓰는" in e.label for e in at.expander)
+    at.text_area(key=f"{KEY}-answer").input(
+        "시그모이드는 미분값이 최대 0.25라서 기울기소실이 생기지만 "
+        "ReLU는 양수에서 기울기가 1입니다."
+    ).run()
+    at.button(key=f"{KEY}-reveal").click().run()
+    assert not at.exception
+    hits = [m.value for m in at.markdown if m.value.startswith("- ✅")]
+    assert any("기울기 소실" in h for h in hits) and any("미분값이 1" in h for h in hits)
+    at.button(key=f"{KEY}-rate-3").click().run()
+    assert not at.exception
+    assert any("다음 복습" in s.value for s in at.success)
+    reviews = Store(db_path).reviews()
+    assert [(r["question_id"], r["rating"], r["topic"]) for r in reviews] == [
+        (QUESTION, 3, "activation")
+    ]
+    assert Store(db_path).due_date(QUESTION) is not None
+
+
+@pytest.mark.timeout(300)
+def test_experiment_runs_with_a_tiny_preset_and_shows_chart_and_finding(db_path):
+    at = _app()
+    at.switch_page("pages/activation.py").run()
+    at.toggle(key=f"{KEY}-show-exp").set_value(True).run()
+    exp = f"{KEY}-exp"
+    at.slider(key=f"{exp}-depth").set_value(3)
+    at.slider(key=f"{exp}-epochs").set_value(1)
+    at.number_input(key=f"{exp}-width").set_value(8)
+    at.number_input(key=f"{exp}-samples").set_value(64)
+    at.button[[b.label for b in at.button].index("실행")].click().run()
+    assert not at.exception
+    finding = [s.value for s in at.success if "은닉층 3개" in s.value]
+    assert finding and "검증 정확도" in finding[0]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    spec = json.loads(charts[0].proto.spec)
+    assert "기울기 노름" in json.dumps(spec, ensure_ascii=False)
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"

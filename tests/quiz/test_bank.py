@@ -1,0 +1,148 @@
+"""Question bank loading and validation: the real files and malformed ones."""
+
+import textwrap
+
+import pytest
+
+from studykit.cli import experiment_catalog
+from studykit.quiz.bank import BankError, load_bank, load_bank_partial
+
+VALID_TOPIC = """
+topic:
+  id: sample
+  title: 예시 주제
+  order: 1
+  summary: 검증용 예시
+questions:
+  - id: sample-free
+    kind: free
+    difficulty: 1
+    question: 질문?
+    answer: 답입니다.
+    key_points:
+      - point: 기울기 소실
+        synonyms: [vanishing gradient]
+      - point: 미분값
+    follow_ups: ["꼬리 질문?"]
+    notes: [004_a0cbd5e94b658168]
+    experiment: {name: vanishing_gradient, preset: tiny, look_at: 그래프를 보세요.}
+"""
+
+
+def write(tmp_path, text, name="sample.yaml"):
+    (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+def test_real_bank_loads_with_every_topic_having_at_least_6_questions():
+    bank = load_bank()
+    assert len(bank.topics) >= 1
+    for topic in bank.topics:
+        assert len(topic.questions) >= 6, topic.id
+        assert all(q.topic == topic.id for q in topic.questions)
+
+
+def test_skeleton_topic_has_the_relu_question_backed_by_the_experiment():
+    question = load_bank().question("activation-relu-vs-sigmoid")
+    assert "ReLU" in question.question and question.kind == "free"
+    assert question.experiment.name == "vanishing_gradient"
+    assert len(question.key_points) >= 2
+
+
+def test_valid_file_loads(tmp_path):
+    bank = load_bank(write(tmp_path, VALID_TOPIC), experiments=experiment_catalog())
+    (question,) = bank.questions
+    assert question.id == "sample-free" and question.topic == "sample"
+    assert question.key_points[0].terms == ["기울기 소실", "vanishing gradient"]
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("    kind: free\n", "    kind: essay\n", "question 'sample-free': field `kind`"),
+        ("    difficulty: 1\n", "    difficulty: 5\n", "field `difficulty`"),
+        ("    question: 질문?\n", "", "field `question`: required field is missing"),
+        ("    answer: 답입니다.\n", "    answer: ''\n", "field `answer`"),
+        ('    follow_ups: ["꼬리 질문?"]\n', "    follow_ups: []\n", "field `follow_ups`"),
+        ("      - point: 미분값\n", "", "key_points: a free-answer question needs at least 2"),
+        ("[004_a0cbd5e94b658168]", "[999_nope]", "notes: unknown note"),
+        ("name: vanishing_gradient", "name: warp_drive", "unknown experiment 'warp_drive'"),
+        ("preset: tiny", "preset: huge", "has no preset 'huge'"),
+        ("  id: sample\n", "  id: other\n", "field `topic.id`: is 'other', must be 'sample'"),
+        ("  - id: sample-free\n", "  - id: Sample Free\n", "field `id`"),
+        (
+            "    difficulty: 1\n",
+            "    difficulty: 1\n    colour: red\n",
+            "field `colour`: unknown field",
+        ),
+        ("questions:\n", "questions: []\nx:\n", "field `questions`"),
+        ("    kind: free\n", "    kind: choice\n", "options: a choice question needs at least 2"),
+        ("    kind: free\n", "    kind: numeric\n", "numeric question needs both `value`"),
+        ("    kind: free\n", "    kind: predict\n", "predict question needs both blocks"),
+        ("    question: 질문?\n", "    question: [질문]\n", "field `question`: must be text"),
+        ("  title: 예시 주제\n", "", "field `topic.title`: required field is missing"),
+        ("  order: 1\n", "  order: 0\n", "field `topic.order`"),
+        (
+            '    follow_ups: ["꼬리 질문?"]\n',
+            "    follow_ups: [a, b, c, d]\n",
+            "field `follow_ups`",
+        ),
+        ("look_at: 그래프를 보세요.", "look_at: ''", "field `experiment.look_at`"),
+    ],
+)
+def test_malformed_file_names_file_question_and_field(tmp_path, old, new, expected):
+    assert old in VALID_TOPIC
+    write(tmp_path, VALID_TOPIC.replace(old, new, 1))
+    with pytest.raises(BankError) as caught:
+        load_bank(tmp_path, experiments=experiment_catalog())
+    message = str(caught.value)
+    assert "sample.yaml" in message
+    assert expected in message, message
+
+
+def test_invalid_yaml_and_empty_folder(tmp_path):
+    with pytest.raises(BankError, match="no question files"):
+        load_bank(tmp_path)
+    write(tmp_path, "topic: [unclosed\n")
+    with pytest.raises(BankError, match="sample.yaml: not valid YAML"):
+        load_bank(tmp_path)
+
+
+def test_duplicate_ids_across_files_are_errors(tmp_path):
+    write(tmp_path, VALID_TOPIC)
+    write(tmp_path, VALID_TOPIC.replace("id: sample\n", "id: other\n"), name="other.yaml")
+    with pytest.raises(BankError, match="field `id`: duplicate of the question in other.yaml"):
+        load_bank(tmp_path)
+
+
+def test_choice_and_predict_rules(tmp_path):
+    choice = VALID_TOPIC.replace(
+        "    kind: free\n",
+        "    kind: choice\n    options:\n"
+        "      - {text: a, correct: false, why: 아님}\n"
+        "      - {text: b, correct: false, why: 아님}\n",
+    )
+    write(tmp_path, choice)
+    with pytest.raises(BankError, match="mark at least one option"):
+        load_bank(tmp_path)
+    predict = VALID_TOPIC.replace(
+        "    kind: free\n",
+        "    kind: predict\n    predict:\n      finding: x\n      options:\n"
+        "        - {text: 작다, high: 0.5}\n        - {text: 크다, low: 0.4}\n",
+    )
+    write(tmp_path, predict)
+    with pytest.raises(BankError, match="non-overlapping"):
+        load_bank(tmp_path)
+
+
+def test_partial_load_keeps_the_valid_questions(tmp_path):
+    write(tmp_path, VALID_TOPIC)
+    broken = (
+        VALID_TOPIC.replace("id: sample\n", "id: other\n")
+        .replace("sample-free", "other-free")
+        .replace("difficulty: 1", "difficulty: 9")
+    )
+    write(tmp_path, broken, name="other.yaml")
+    bank, problems = load_bank_partial(tmp_path)
+    assert [q.id for q in bank.questions] == ["sample-free"]
+    assert len(problems) == 1 and "other-free" in problems[0]
