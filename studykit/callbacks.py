@@ -100,12 +100,18 @@ def _histogram_range(values: np.ndarray, activation: str) -> tuple[float, float]
     return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
-def _layer_outputs(model: keras.Model, layers: list[keras.layers.Layer], x) -> list[np.ndarray]:
-    probe = keras.Model(model.inputs, [layer.output for layer in layers])
-    outputs = probe(x, training=False)
-    if not isinstance(outputs, list | tuple):
-        outputs = [outputs]
-    return [keras.ops.convert_to_numpy(out) for out in outputs]
+class _LayerOutputs:
+    """Outputs of chosen layers on a probe batch; the probe model is built once."""
+
+    def __init__(self, model: keras.Model, layers: list[keras.layers.Layer]):
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        self.probe = keras.Model(inputs, [layer.output for layer in layers])
+
+    def __call__(self, x) -> list[np.ndarray]:
+        outputs = self.probe(x, training=False)
+        if not isinstance(outputs, list | tuple):
+            outputs = [outputs]
+        return [keras.ops.convert_to_numpy(out) for out in outputs]
 
 
 class ActivationStatsLogger(_ProbeCallback):
@@ -125,10 +131,14 @@ class ActivationStatsLogger(_ProbeCallback):
         self.x, self.bins, self.margin = x, bins, margin
         self.histograms: list[dict] = []
 
+    def on_train_begin(self, logs=None):
+        self._layers = _weighted_layers(self.model)
+        self._outputs = _LayerOutputs(self.model, self._layers)
+        super().on_train_begin(logs)
+
     def measure(self, epoch):
-        layers = _weighted_layers(self.model)
         for index, (layer, values) in enumerate(
-            zip(layers, _layer_outputs(self.model, layers, self.x), strict=True), start=1
+            zip(self._layers, self._outputs(self.x), strict=True), start=1
         ):
             activation = _activation_name(layer)
             self.records.append(
@@ -164,13 +174,17 @@ class DeadUnitMonitor(_ProbeCallback):
         super().__init__(every)
         self.x = x
 
-    def measure(self, epoch):
-        layers = [
+    def on_train_begin(self, logs=None):
+        self._layers = [
             layer for layer in _weighted_layers(self.model) if "relu" in _activation_name(layer)
         ]
-        if not layers:
+        self._outputs = _LayerOutputs(self.model, self._layers) if self._layers else None
+        super().on_train_begin(logs)
+
+    def measure(self, epoch):
+        if self._outputs is None:
             return
-        for layer, values in zip(layers, _layer_outputs(self.model, layers, self.x), strict=True):
+        for layer, values in zip(self._layers, self._outputs(self.x), strict=True):
             units = values.reshape(-1, values.shape[-1])
             dead = float(np.mean(np.all(units <= 0.0, axis=0)))
             self.records.append({"epoch": epoch, "name": layer.name, "dead_fraction": dead})
