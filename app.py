@@ -17,7 +17,12 @@ topic_pages = [
 ]
 navigation = st.navigation(
     {
-        "시작": [st.Page("pages/home.py", title="홈", icon="🏠", default=True)],
+        "시작": [
+            st.Page("pages/home.py", title="홈", icon="🏠", default=True),
+            st.Page("pages/review.py", title="복습", icon="🔁", url_path="review"),
+            st.Page("pages/interview.py", title="모의 면접", icon="🎤", url_path="interview"),
+            st.Page("pages/progress.py", title="진도", icon="📈", url_path="progress"),
+        ],
         "주제": topic_pages,
     }
 )

@@ -218,6 +218,12 @@ class Store:
             rows = connection.execute("SELECT question_id, due FROM cards").fetchall()
         return {qid: datetime.fromisoformat(due) for qid, due in rows}
 
+    def fsrs_cards(self) -> dict:
+        """question_id -> fsrs.Card (stability, difficulty, due), for retention estimates."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT question_id, card FROM cards").fetchall()
+        return {qid: scheduling.card_from_json(card) for qid, card in rows}
+
     def reviews(self) -> list[dict]:
         """The whole review log, oldest first."""
         with self._connect() as connection:

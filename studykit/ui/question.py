@@ -185,16 +185,37 @@ def _predict(question: Question, store: Store | None, key: str) -> None:
 _RENDERERS = {"free": _free, "choice": _choice, "numeric": _numeric, "predict": _predict}
 
 
-def question_card(question: Question, store: Store | None, number: int) -> None:
-    """Render one question with its experiment (if any) inside an expander."""
+def question_card(
+    question: Question,
+    store: Store | None,
+    number: int,
+    *,
+    key_prefix: str = "q",
+    in_expander: bool = True,
+) -> None:
+    """Render one question with its experiment (if any), in an expander by default."""
     title = (
         f"Q{number}. [{question.kind_label} · {DIFFICULTY[question.difficulty]}] "
         f"{question.question}"
     )
-    key = f"q-{question.id}"
-    with st.expander(title, expanded=number == 1):
-        _RENDERERS[question.kind](question, store, key)
-        link = question.experiment
-        if link is not None and question.kind != "predict":
-            if st.toggle("실험으로 확인하기", key=f"{key}-show-exp"):
-                experiment_panel(link.name, link.preset, f"{key}-exp", link.look_at)
+    key = f"{key_prefix}-{question.id}"
+    if in_expander:
+        with st.expander(title, expanded=number == 1):
+            _body(question, store, key)
+    else:
+        st.subheader(title)
+        _body(question, store, key)
+
+
+def _body(question: Question, store: Store | None, key: str) -> None:
+    _RENDERERS[question.kind](question, store, key)
+    link = question.experiment
+    if link is not None and question.kind != "predict":
+        if st.toggle("실험으로 확인하기", key=f"{key}-show-exp"):
+            experiment_panel(link.name, link.preset, f"{key}-exp", link.look_at)
+
+
+def forget(key_prefix: str) -> None:
+    """Drop the widget state of cards rendered with ``key_prefix`` (to show a card afresh)."""
+    for name in [k for k in st.session_state if str(k).startswith(f"{key_prefix}-")]:
+        del st.session_state[name]

@@ -1,0 +1,3 @@
+from studykit.ui import interview_page
+
+interview_page()

@@ -1,0 +1,3 @@
+from studykit.ui import progress_page
+
+progress_page()

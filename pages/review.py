@@ -1,0 +1,3 @@
+from studykit.ui import review_page
+
+review_page()

@@ -1,0 +1,189 @@
+"""The 복습 (review), 모의 면접 (mock interview) and 진도 (progress) pages."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import streamlit as st
+
+from studykit.quiz import grading, progress
+from studykit.quiz.export import write_anki_package
+from studykit.quiz.scheduling import now_utc
+from studykit.ui import resources
+from studykit.ui.question import forget, question_card
+
+RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
+
+
+def review_page() -> None:
+    st.title("복습 (review)")
+    bank = resources.bank()
+    store = resources.store()
+    if store is None:
+        return
+    known = {q.id for q in bank.questions}
+    due = [(qid, when) for qid, when in store.due_cards() if qid in known]
+    current = st.session_state.get("review-current")
+    if current is None or current not in known:
+        if not due:
+            upcoming = sorted(when for qid, when in store.cards().items() if qid in known)
+            st.success("지금 복습할 카드가 없습니다. 🎉")
+            if upcoming:
+                st.caption("다음 복습 예정: " + upcoming[0].astimezone().strftime("%Y-%m-%d %H:%M"))
+            else:
+                st.caption("주제 페이지에서 문제를 풀고 평가하면 복습 일정이 만들어집니다.")
+            return
+        current = due[0][0]
+        st.session_state["review-current"] = current
+    st.caption(f"복습할 카드 {len(due)}장 (모든 주제, 가장 오래 밀린 카드부터)")
+    question = bank.question(current)
+    st.caption(f"주제: {bank.topic(question.topic).title}")
+    question_card(question, store, 1, key_prefix="review", in_expander=False)
+    if st.session_state.get(f"review-{current}-saved") and st.button("다음 카드", type="primary"):
+        forget("review")
+        st.session_state.pop("review-current", None)
+        st.rerun()
+
+
+def interview_page() -> None:
+    st.title("모의 면접 (mock interview)")
+    st.caption("무작위 질문에 답하고, 이어지는 꼬리 질문에 답한 뒤 모범 답안과 비교합니다.")
+    bank = resources.bank()
+    store = resources.store()
+    state = st.session_state.setdefault("interview", {})
+    if not state:
+        free = [q for q in bank.questions if q.kind == "free"]
+        minutes = st.number_input("답변 제한 시간 (분, 0이면 제한 없음)", 0, 30, 3, step=1)
+        if st.button("면접 시작", type="primary", disabled=not free):
+            question = random.choice(free)
+            state.update(question=question.id, started=now_utc(), limit=int(minutes) * 60, step=0)
+            st.rerun()
+        return
+    question = bank.question(state["question"])
+    elapsed = (now_utc() - state["started"]).total_seconds()
+    if state["limit"]:
+        left = state["limit"] - elapsed
+        st.caption(
+            f"남은 시간 약 {max(0, int(left // 60))}분 {max(0, int(left % 60))}초"
+            if left > 0
+            else "⏰ 제한 시간이 지났습니다. 마무리해 주세요."
+        )
+    steps = [question.question, *question.follow_ups]
+    answers: list[str] = state.setdefault("answers", [])
+    for index, prompt in enumerate(steps[: state["step"] + 1]):
+        st.markdown(f"**{'질문' if index == 0 else f'꼬리 질문 {index}'}.** {prompt}")
+        if index < len(answers):
+            st.text(answers[index] or "(답변 없음)")
+        else:
+            st.text_area("내 답변", key=f"interview-answer-{index}", height=110)
+    if not state.get("done"):
+        last = state["step"] == len(steps) - 1
+        if st.button("답변 완료" if last else "다음 (꼬리 질문)", type="primary"):
+            answers.append(st.session_state.get(f"interview-answer-{state['step']}", ""))
+            if last:
+                named = {("main" if i == 0 else f"follow_up_{i}"): a for i, a in enumerate(answers)}
+                if store is not None:
+                    store.save_interview(
+                        question.id, named, state["started"], now_utc(), state["limit"] or None
+                    )
+                state["done"] = True
+            else:
+                state["step"] += 1
+            st.rerun()
+        return
+    st.divider()
+    grade = grading.grade_free(question, answers[0])
+    st.markdown("**모범 답안**")
+    st.markdown(question.answer)
+    st.markdown("**핵심 포인트** (첫 답변에서 찾은 것은 ✅)")
+    for point, hit in zip(question.key_points, grade.hits):
+        st.markdown(f"- ✅ :green[**{point.point}**]" if hit else f"- ⬜ {point.point}")
+    st.info(grade.feedback)
+    st.success(
+        "면접 기록을 저장했습니다."
+        if store is not None
+        else "기록 저장소를 쓸 수 없어 저장하지 못했습니다."
+    )
+    if st.button("새 면접 시작"):
+        for key in [k for k in st.session_state if str(k).startswith("interview")]:
+            del st.session_state[key]
+        st.rerun()
+
+
+def progress_page() -> None:
+    st.title("진도 (progress)")
+    bank = resources.bank()
+    store = resources.store()
+    if store is None:
+        return
+    now = now_utc()
+    reviews = store.reviews()
+    cards = store.fsrs_cards()
+    summary = progress.topic_summary(bank, reviews, cards, now)
+    total = int(summary["questions"].sum())
+    studied = int(summary["studied"].sum())
+    left, middle, right = st.columns(3)
+    left.metric("학습한 문항", f"{studied} / {total}")
+    middle.metric("총 복습 횟수", len(reviews))
+    right.metric("지금 복습할 카드", int(summary["due_now"].sum()))
+    st.subheader("주제별 정답률과 기억 유지율")
+    st.dataframe(
+        summary.rename(
+            columns={
+                "title": "주제",
+                "questions": "문항",
+                "studied": "학습",
+                "due_now": "복습 대기",
+                "reviews": "복습 횟수",
+                "recall_rate": "알맞음·쉬움 비율",
+                "mean_score": "평균 자동 점수",
+                "retention": "예상 기억 유지율 (FSRS)",
+            }
+        ).drop(columns=["topic"]),
+        hide_index=True,
+        column_config={
+            "알맞음·쉬움 비율": st.column_config.ProgressColumn(
+                min_value=0, max_value=1, format="percent"
+            ),
+            "예상 기억 유지율 (FSRS)": st.column_config.ProgressColumn(
+                min_value=0, max_value=1, format="percent"
+            ),
+            "평균 자동 점수": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
+    per_day = progress.reviews_per_day(reviews)
+    if not per_day.empty:
+        per_day["평가"] = per_day["rating"].map(RATING_LABELS)
+        st.altair_chart(
+            alt.Chart(per_day, title="하루 복습 횟수")
+            .mark_bar()
+            .encode(
+                x=alt.X("day:O", title="날짜 (UTC)"),
+                y=alt.Y("count:Q", title="복습 횟수"),
+                color=alt.Color("평가:N", sort=list(RATING_LABELS.values())),
+            )
+        )
+    upcoming = progress.upcoming_due(cards, now)
+    st.altair_chart(
+        alt.Chart(upcoming, title="앞으로 14일간 복습 예정 카드")
+        .mark_bar()
+        .encode(x=alt.X("day:O", title="날짜 (UTC)"), y=alt.Y("due:Q", title="카드 수"))
+    )
+    st.subheader("내보내기")
+    st.download_button(
+        "복습 기록 CSV 내려받기",
+        store.export_reviews_csv().encode("utf-8-sig"),
+        file_name="studykit_reviews.csv",
+        mime="text/csv",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        deck = write_anki_package(bank, Path(folder) / "studykit.apkg").read_bytes()
+    st.download_button(
+        "문제 은행 Anki 덱 (.apkg) 내려받기",
+        deck,
+        file_name="studykit.apkg",
+        mime="application/octet-stream",
+    )
