@@ -8,20 +8,20 @@ from studykit.ui import resources
 
 st.set_page_config(page_title="studykit · 딥러닝 면접 대비", page_icon="📚", layout="wide")
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "app_pages"
 
 topic_pages = [
-    st.Page(f"pages/{topic.id}.py", title=f"{topic.order}. {topic.title}", url_path=topic.id)
+    st.Page(f"app_pages/{topic.id}.py", title=f"{topic.order}. {topic.title}", url_path=topic.id)
     for topic in resources.loaded_bank().bank.topics
     if (PAGES / f"{topic.id}.py").exists()
 ]
 navigation = st.navigation(
     {
         "시작": [
-            st.Page("pages/home.py", title="홈", icon="🏠", default=True),
-            st.Page("pages/review.py", title="복습", icon="🔁", url_path="review"),
-            st.Page("pages/interview.py", title="모의 면접", icon="🎤", url_path="interview"),
-            st.Page("pages/progress.py", title="진도", icon="📈", url_path="progress"),
+            st.Page("app_pages/home.py", title="홈", icon="🏠", default=True),
+            st.Page("app_pages/review.py", title="복습", icon="🔁", url_path="review"),
+            st.Page("app_pages/interview.py", title="모의 면접", icon="🎤", url_path="interview"),
+            st.Page("app_pages/progress.py", title="진도", icon="📈", url_path="progress"),
         ],
         "주제": topic_pages,
     }

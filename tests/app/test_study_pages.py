@@ -18,7 +18,7 @@ def page(path: str) -> AppTest:
 
 
 def test_review_with_nothing_due(db_path):
-    at = page("pages/review.py")
+    at = page("app_pages/review.py")
     assert not at.exception
     assert any("복습할 카드가 없습니다" in s.value for s in at.success)
 
@@ -28,7 +28,7 @@ def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
     store.record_review(
         "activation-relu-vs-sigmoid", 1, topic="activation", when=now_utc() - timedelta(days=1)
     )
-    at = page("pages/review.py")
+    at = page("app_pages/review.py")
     assert not at.exception
     assert any("복습할 카드 1장" in c.value for c in at.caption)
     key = "review-activation-relu-vs-sigmoid"
@@ -46,7 +46,7 @@ def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
 
 
 def test_mock_interview_saves_the_session(db_path):
-    at = page("pages/interview.py")
+    at = page("app_pages/interview.py")
     assert not at.exception
     at.number_input[0].set_value(0)
     [b for b in at.button if b.label == "면접 시작"][0].click().run()
@@ -70,7 +70,7 @@ def test_progress_page_shows_statistics_charts_and_exports(db_path):
     store = Store(db_path)
     for rating in (1, 3, 4):
         store.record_review("activation-relu-vs-sigmoid", rating, topic="activation", score=0.5)
-    at = page("pages/progress.py")
+    at = page("app_pages/progress.py")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["총 복습 횟수"] == "3" and metrics["학습한 문항"].startswith("1 /")

@@ -20,7 +20,7 @@ def _app() -> AppTest:
 
 
 def test_every_topic_has_a_page_file():
-    pages = Path(APP).parent / "pages"
+    pages = Path(APP).parent / "app_pages"
     for topic in load_bank().topics:
         assert (pages / f"{topic.id}.py").exists(), topic.id
 
@@ -37,7 +37,7 @@ def test_home_lists_topics_without_exception(db_path):
 
 def test_answer_reveal_rate_writes_a_review(db_path):
     at = _app()
-    at.switch_page("pages/activation.py").run()
+    at.switch_page("app_pages/activation.py").run()
     assert not at.exception
     assert any("ReLU를 많이 쓰는" in e.label for e in at.expander)
     at.text_area(key=f"{KEY}-answer").input(
@@ -61,7 +61,7 @@ def test_answer_reveal_rate_writes_a_review(db_path):
 @pytest.mark.timeout(300)
 def test_experiment_runs_with_a_tiny_preset_and_shows_chart_and_finding(db_path):
     at = _app()
-    at.switch_page("pages/activation.py").run()
+    at.switch_page("app_pages/activation.py").run()
     at.toggle(key=f"{KEY}-show-exp").set_value(True).run()
     exp = f"{KEY}-exp"
     at.slider(key=f"{exp}-depth").set_value(3)

@@ -1,0 +1,134 @@
+"""A real browser: streamlit run app.py on a free port, driven by Playwright in Debian's Chromium.
+
+Skipped when /usr/bin/chromium is missing, unless STUDYKIT_REQUIRE_BROWSER=1 (set by CI,
+which installs it). Screenshots go to artifacts/screenshots/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from studykit.quiz.store import Store
+
+ROOT = Path(__file__).parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    if os.environ.get("STUDYKIT_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("STUDYKIT_REQUIRE_BROWSER=1 but /usr/bin/chromium is not installed")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "progress.sqlite3"
+    port = free_port()
+    env = {**os.environ, "STUDYKIT_DB": str(db), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url, db
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.mark.timeout(300)
+def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
+    url, db = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{url}/activation")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("모의 면접").wait_for(timeout=30_000)  # our st.navigation, deep-linked
+    card = page.get_by_test_id("stExpander").filter(has_text="ReLU를 많이 쓰는").first
+    card.get_by_role("textbox").fill(
+        "시그모이드는 기울기 소실이 생기고 ReLU는 양수에서 미분값이 1입니다."
+    )
+    card.get_by_role("button", name="모범 답안 보기").click()
+    page.get_by_text("핵심 포인트").first.wait_for(timeout=30_000)
+    assert card.get_by_text("✅").count() >= 2
+    card.get_by_role("button", name="알맞음").click()
+    page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
+    assert [r["rating"] for r in Store(db).reviews()] == [3]
+
+    card.get_by_text("실험으로 확인하기").click()
+    form = card.get_by_test_id("stForm")
+    form.wait_for(timeout=30_000)
+    form.get_by_label("층당 뉴런 수 (width)").fill("8")
+    form.get_by_label("데이터 수 (samples)").fill("128")
+    form.get_by_role("button", name="실행").click()
+    page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
+    chart = card.locator(".vega-embed canvas, .vega-embed svg").first
+    chart.wait_for(timeout=30_000)
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 100
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "topic_page.png"), full_page=True)
+
+    page.goto(f"{url}/progress")
+    page.get_by_text("주제별 정답률과 기억 유지율").wait_for(timeout=30_000)
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "progress_page.png"), full_page=True)
+    assert (SHOTS / "topic_page.png").stat().st_size > 10_000
