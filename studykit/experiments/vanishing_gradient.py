@@ -1,9 +1,18 @@
-"""Vanishing gradients: the same deep MLP with sigmoid vs ReLU (and friends).
+"""Vanishing (and exploding) gradients: the same deep MLP with sigmoid vs ReLU (and friends).
 
 Claim: in a deep sigmoid network the first hidden layer's gradient is orders of magnitude
 smaller than the last hidden layer's (σ' <= 0.25 is multiplied once per layer on the way
 back), so the early layers barely learn; ReLU with He initialization keeps the gradient
 norms of all layers within the same order of magnitude and trains much faster.
+
+Exploding gradients (preset "exploding": weights drawn from N(0, 1), far too large for 32
+inputs): with tanh, each layer multiplies the backward signal by about √32·E[tanh'] > 1 while
+the forward activations stay bounded, so the first layer's kernel gradient is about 100 times
+the last one's. With ReLU the backward signal grows just as fast (×√(32/2) = 4 per layer), but
+so do the forward activations, and a kernel gradient is (input activation) × (backward
+signal): the two growths cancel in the ratio, which stays near 1 — instead the activations
+and the loss explode, and the first SGD steps turn the loss into NaN. DivergenceGuard stops
+that run and the experiment reports it as a warning instead of crashing.
 """
 
 from __future__ import annotations
@@ -64,11 +73,16 @@ def _ratio(grads, activation: str, depth: int) -> float:
     return float(norms[1] / norms[depth]) if norms[depth] > 0 else float("nan")
 
 
+EXPLODING_RATIO = 10.0  # first/last kernel-gradient ratio above which we call it exploding
+
+
 def _times(ratio: float) -> str:
     if not np.isfinite(ratio):
         return "측정 불가"
     if ratio < 0.1:
         return f"약 {float(f'{1 / ratio:.2g}'):,.0f}분의 1"
+    if ratio >= EXPLODING_RATIO:
+        return f"약 {float(f'{ratio:.2g}'):,.0f}배"
     return f"{ratio:.2f}배"
 
 
@@ -80,17 +94,23 @@ def _summary(p: VanishingGradientParams, findings: dict[str, float]) -> str:
     accuracies = ", ".join(
         f"{KOREAN_NAMES[a]} {findings[f'final_accuracy.{a}']:.0%}" for a in p.activations
     )
+    diverged = [KOREAN_NAMES[a] for a in p.activations if findings[f"diverged.{a}"] == 1.0]
+    stopped = (
+        f" 단, {', '.join(diverged)} 네트워크는 손실이 발산(NaN/inf)해 학습을 도중에 멈췄습니다."
+        if diverged
+        else ""
+    )
     return (
         f"은닉층 {p.depth}개인 신경망에서 학습 전 첫 번째 은닉층의 기울기 노름(gradient norm)을 "
         f"마지막 은닉층과 비교하면 {ratios}였고, {p.epochs} 에폭 후 검증 정확도(validation "
-        f"accuracy)는 {accuracies}였습니다."
+        f"accuracy)는 {accuracies}였습니다.{stopped}"
     )
 
 
 def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import callbacks, datasets
+    from studykit import callbacks, datasets, optimizers
 
     data = datasets.blobs(p.samples, n_features=16, n_classes=4, seed=p.seed)
     probe = slice(0, min(256, len(data.x_train)))
@@ -101,7 +121,7 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
         initializer = default_initializer(activation) if p.initializer == "auto" else p.initializer
         model = build_mlp(16, 4, [p.width] * p.depth, activation, initializer, p.seed)
         model.compile(
-            optimizer=keras.optimizers.SGD(p.learning_rate),
+            optimizer=optimizers.SGD(p.learning_rate),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
             jit_compile=False,
@@ -136,11 +156,19 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
         val_accuracy = fit.history.get("val_accuracy") or [float("nan")]
         findings[f"final_accuracy.{activation}"] = float(val_accuracy[-1])
         findings[f"final_loss.{activation}"] = float(fit.history["loss"][-1])
+        findings[f"diverged.{activation}"] = float(guard.diverged)
     gradients = frame(
         grad_rows, ["activation", "initializer", "epoch", "layer", "name", "grad_norm"]
     )
     for activation in p.activations:
-        findings[f"first_to_last_grad_ratio.{activation}"] = _ratio(gradients, activation, p.depth)
+        ratio = _ratio(gradients, activation, p.depth)
+        findings[f"first_to_last_grad_ratio.{activation}"] = ratio
+        if ratio > EXPLODING_RATIO:
+            warnings.append(
+                f"{KOREAN_NAMES[activation]}: 학습 전 첫 번째 은닉층의 기울기 노름이 마지막 "
+                f"은닉층의 {_times(ratio)}입니다 — 기울기 폭주(exploding gradient). "
+                "가중치를 더 작게 초기화(Xavier/He)하거나 기울기 클리핑(clipnorm)을 쓰세요."
+            )
     progress(1.0, "완료")
     return Result(
         name="vanishing_gradient",
@@ -204,7 +232,9 @@ EXPERIMENT = Experiment(
     caption=(
         "층별 기울기 노름 그래프(로그 눈금)에서 시그모이드는 입력에 가까운 층(왼쪽)으로 갈수록 "
         "선이 급격히 낮아지고, ReLU는 층마다 비슷한 높이를 유지하는지 보세요. "
-        "아래 학습 곡선에서는 같은 에폭 동안 어느 쪽의 정확도가 먼저 오르는지 비교하세요."
+        "아래 학습 곡선에서는 같은 에폭 동안 어느 쪽의 정확도가 먼저 오르는지 비교하세요. "
+        "'exploding' 설정(가중치 표준편차 1)에서는 반대로 tanh의 기울기가 입력 쪽으로 갈수록 "
+        "커지고(기울기 폭주), ReLU는 손실이 발산해 학습이 멈추는 것을 확인하세요."
     ),
     params=VanishingGradientParams,
     presets={
@@ -212,6 +242,7 @@ EXPERIMENT = Experiment(
         "tiny": {"depth": 4, "width": 8, "epochs": 2, "samples": 128},
         "deep": {"depth": 20, "epochs": 10},
         "all_activations": {"activations": list(ACTIVATIONS)},
+        "exploding": {"activations": ["tanh", "relu"], "initializer": "normal_1", "epochs": 3},
     },
     runner=run,
     charts=charts,

@@ -146,3 +146,11 @@ def test_partial_load_keeps_the_valid_questions(tmp_path):
     bank, problems = load_bank_partial(tmp_path)
     assert [q.id for q in bank.questions] == ["sample-free"]
     assert len(problems) == 1 and "other-free" in problems[0]
+
+
+def test_real_bank_experiment_links_all_resolve():
+    bank = load_bank(experiments=experiment_catalog())
+    assert len(bank.questions) >= 150
+    linked = {q.experiment.name for q in bank.questions if q.experiment}
+    assert "vanishing_gradient" in linked
+    assert any(q.kind == "predict" for q in bank.questions)
