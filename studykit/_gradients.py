@@ -42,3 +42,42 @@ def loss_and_gradients(model: keras.Model, x, y, loss_fn):
         loss.backward()
         return loss.detach(), [v.value.grad for v in model.trainable_variables]
     raise NotImplementedError(f"gradients are not implemented for the {backend} backend")
+
+
+def elementwise_derivative(fn, x):
+    """Return (fn(x), d sum(fn(x)) / dx) as numpy arrays, by automatic differentiation.
+
+    For an elementwise ``fn`` (an activation: output i depends only on input i) the result is
+    the derivative fn'(x_i) at every point. The same holds for a per-sample function whose
+    i-th output depends only on the i-th row of ``x`` (a loss with ``reduction=None``).
+    Where ``fn`` is not differentiable (ReLU at 0) the backend's subgradient is returned.
+    ``x`` is converted to ``keras.config.floatx()``.
+    """
+    import numpy as np
+    from keras import ops
+
+    backend = keras.backend.backend()
+    x = ops.convert_to_tensor(np.asarray(x, dtype=keras.config.floatx()))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        grad = tape.gradient(y, x)
+    elif backend == "jax":
+        import jax
+
+        y, pullback = jax.vjp(fn, x)
+        (grad,) = pullback(ops.ones_like(y))
+    elif backend == "torch":
+        import torch
+
+        x = x.detach().requires_grad_(True)
+        y = fn(x)
+        (grad,) = torch.autograd.grad(ops.sum(y), x, allow_unused=True)
+        y = y.detach()
+    else:
+        raise NotImplementedError(f"gradients are not implemented for the {backend} backend")
+    grad = ops.zeros_like(x) if grad is None else grad  # fn does not depend on x
+    return ops.convert_to_numpy(y), ops.convert_to_numpy(grad)

@@ -48,6 +48,18 @@ class _CrossEntropy(_Loss):
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
+def _same_rank(y_true, y_pred):
+    """Like Keras: labels (N,) with predictions (N, 1), or the reverse, are aligned by
+    dropping the trailing axis of size 1, instead of broadcasting to an N×N table."""
+    y_true = ops.cast(y_true, y_pred.dtype)
+    true_rank, pred_rank = len(y_true.shape), len(y_pred.shape)
+    if pred_rank == true_rank + 1 and y_pred.shape[-1] == 1:
+        y_pred = ops.squeeze(y_pred, axis=-1)
+    elif true_rank == pred_rank + 1 and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, axis=-1)
+    return y_true, y_pred
+
+
 def _clip_probabilities(p):
     eps = keras.config.epsilon()
     return ops.clip(p, eps, 1.0 - eps)
@@ -82,6 +94,7 @@ class MeanAbsoluteError(_Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _same_rank(y_true, y_pred)
         return ops.mean(ops.abs(y_pred - y_true), axis=-1)
 
 
@@ -98,6 +111,7 @@ class MeanSquaredError(_Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _same_rank(y_true, y_pred)
         return ops.mean(ops.square(y_pred - y_true), axis=-1)
 
 
@@ -117,6 +131,7 @@ class RootMeanSquaredError(_Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _same_rank(y_true, y_pred)
         return ops.mean(ops.square(y_pred - y_true), axis=-1)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -135,6 +150,7 @@ class SumSquaredError(_Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _same_rank(y_true, y_pred)
         return ops.sum(ops.square(y_pred - y_true), axis=-1)
 
 
@@ -156,6 +172,7 @@ class BinaryCrossEntropy(_CrossEntropy):
         super().__init__(from_logits=from_logits, reduction=reduction, name=name, dtype=dtype)
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = _same_rank(y_true, y_pred)
         if self.from_logits:
             z = y_pred
             per_output = ops.relu(z) - y_true * z + ops.log1p(ops.exp(-ops.abs(z)))

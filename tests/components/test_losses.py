@@ -188,3 +188,22 @@ def test_config_round_trip(loss):
 def test_invalid_from_logits():
     with pytest.raises(ValueError, match="from_logits"):
         losses.BinaryCrossEntropy(from_logits="yes")
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (losses.MeanAbsoluteError(), keras.losses.MeanAbsoluteError()),
+        (losses.MeanSquaredError(), keras.losses.MeanSquaredError()),
+        (
+            losses.BinaryCrossEntropy(from_logits=True),
+            keras.losses.BinaryCrossentropy(from_logits=True),
+        ),
+    ],
+)
+def test_labels_without_the_trailing_axis_are_aligned_like_keras(ours, theirs):
+    y_true = np.array([0.0, 1.0, 1.0, 0.0], dtype="float32")  # shape (N,)
+    y_pred = np.array([[0.3], [-1.2], [2.0], [0.5]], dtype="float32")  # shape (N, 1)
+    for a, b in [(y_true, y_pred), (y_pred[:, 0], y_true[:, None])]:
+        expected = keras.ops.convert_to_numpy(theirs(a, b))
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(ours(a, b)), expected, atol=1e-6)
