@@ -1,6 +1,8 @@
 """Contract every registered experiment must meet (run with its `tiny` preset)."""
 
 import math
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -105,3 +107,18 @@ def test_run_cached_returns_the_stored_result_for_equal_parameters():
     first = experiments.run_cached("vanishing_gradient", preset="tiny")
     tiny = experiments.presets("vanishing_gradient")["tiny"]
     assert experiments.run_cached("vanishing_gradient", **tiny) is first
+
+
+def test_listing_experiments_and_loading_the_bank_do_not_import_keras():
+    code = (
+        "import sys\n"
+        "from studykit import experiments\n"
+        "from studykit.cli import experiment_catalog\n"
+        "from studykit.quiz.bank import load_bank_partial\n"
+        "for name in experiments.names():\n"
+        "    experiments.get(name).validate(experiments.get(name).preset('default'))\n"
+        "load_bank_partial(experiments=experiment_catalog())\n"
+        "heavy = sorted(m for m in ('keras', 'tensorflow', 'jax') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
