@@ -1,0 +1,71 @@
+"""Errors a learner can cause show a Korean message and the rest of the app keeps working."""
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).parents[2]
+APP = str(ROOT / "app.py")
+
+
+def run(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(path)
+    return at.run()
+
+
+def test_a_corrupt_database_is_moved_aside_with_a_korean_notice(db_path):
+    db_path.write_bytes(b"garbage, not sqlite" * 50)
+    at = run("app_pages/home.py")
+    assert not at.exception
+    assert any("손상되어 새 파일을 만들었습니다" in w.value for w in at.warning)
+    assert list(db_path.parent.glob("progress.sqlite3.corrupt-*"))
+
+
+def test_a_broken_question_file_hides_only_its_questions(db_path, tmp_path, monkeypatch):
+    questions = tmp_path / "questions"
+    shutil.copytree(ROOT / "questions", questions)
+    loss = questions / "loss.yaml"
+    loss.write_text(
+        loss.read_text(encoding="utf-8").replace("kind: free", "kind: essay", 1), encoding="utf-8"
+    )
+    monkeypatch.setenv("STUDYKIT_QUESTIONS_DIR", str(questions))
+    at = run("app_pages/home.py")
+    assert not at.exception
+    assert any("오류 1건" in e.label for e in at.expander)
+    assert any("loss.yaml" in t.value and "kind" in t.value for t in at.text)
+    table = at.dataframe[0].value
+    assert "활성화 함수" in set(table["주제"])  # the other topics are still there
+
+
+def test_out_of_range_experiment_values_are_refused_in_korean(db_path):
+
+    at = AppTest.from_string(
+        "from studykit.ui.experiment import _run\n_run('vanishing_gradient', {'depth': 99})\n",
+        default_timeout=60,
+    ).run()
+    assert not at.exception
+    (error,) = at.error
+    assert (
+        "범위 안으로" in error.value
+        and "`depth`" in error.value
+        and "1 이상 20 이하" in error.value
+    )
+
+
+def test_a_failing_experiment_shows_a_korean_message_not_a_traceback(db_path):
+    at = AppTest.from_string(
+        "from studykit import experiments\n"
+        "from studykit.ui.experiment import _run\n"
+        "def boom(*args, **params):\n"
+        "    raise RuntimeError('simulated failure')\n"
+        "experiments.run_cached = boom\n"
+        "_run('vanishing_gradient', {})\n",
+        default_timeout=60,
+    ).run()
+    assert not at.exception
+    (error,) = at.error
+    assert (
+        "실험을 실행하는 중 문제가 생겼습니다" in error.value and "simulated failure" in error.value
+    )
