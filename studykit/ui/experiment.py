@@ -54,12 +54,9 @@ def show_result(result: Result) -> None:
     )
 
 
-def experiment_panel(name: str, preset: str, key: str, look_at: str | None = None) -> Result | None:
-    """Render the panel for experiment ``name``; return the latest Result shown, if any."""
+def _single(name: str, preset: str, key: str, seed: int | None = None) -> Result | None:
+    """One form and its result; ``seed`` (when given) overrides the form's seed."""
     experiment = experiments.get(name)
-    st.markdown(f"**실험: {experiment.title}**")
-    if look_at:
-        st.caption(look_at)
     state_key = f"{key}-params"
     submitted = params_form(experiment, preset, key)
     if submitted is not None:
@@ -67,7 +64,32 @@ def experiment_panel(name: str, preset: str, key: str, look_at: str | None = Non
     params = st.session_state.get(state_key)
     if params is None:
         return None
+    if seed is not None and "seed" in params:
+        params = {**params, "seed": seed}
     result = _run(name, params)
     if result is not None:
         show_result(result)
     return result
+
+
+def experiment_panel(name: str, preset: str, key: str, look_at: str | None = None) -> Result | None:
+    """Render the panel for experiment ``name``; return the latest Result shown, if any.
+
+    With "A/B 비교" on, two forms run side by side with the same seed, so the only
+    difference between the two results is the settings the learner changed.
+    """
+    experiment = experiments.get(name)
+    st.markdown(f"**실험: {experiment.title}**")
+    if look_at:
+        st.caption(look_at)
+    if not st.toggle("A/B 비교 (같은 시드로 두 설정을 나란히)", key=f"{key}-ab"):
+        return _single(name, preset, key)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**설정 A**")
+        result_a = _single(name, preset, f"{key}-A")
+    with right:
+        st.markdown("**설정 B** (시드는 A와 같게 맞춥니다)")
+        seed = (st.session_state.get(f"{key}-A-params") or {}).get("seed")
+        _single(name, preset, f"{key}-B", seed=seed)
+    return result_a

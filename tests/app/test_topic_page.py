@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studykit import experiments
 from studykit.cli import experiment_catalog
 from studykit.quiz.bank import load_bank, load_bank_partial
 from studykit.quiz.store import Store
@@ -77,3 +78,31 @@ def test_experiment_runs_with_a_tiny_preset_and_shows_chart_and_finding(db_path)
     spec = json.loads(charts[0].proto.spec)
     assert "기울기 노름" in json.dumps(spec, ensure_ascii=False)
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
+
+
+@pytest.mark.timeout(300)
+def test_ab_comparison_runs_two_settings_with_the_same_seed(db_path):
+    at = _app()
+    at.switch_page("app_pages/activation.py").run()
+    at.toggle(key=f"{KEY}-show-exp").set_value(True).run()
+    exp = f"{KEY}-exp"
+    at.toggle(key=f"{exp}-ab").set_value(True).run()
+    for side, depth in (("A", 2), ("B", 4)):
+        form = f"{exp}-{side}"
+        at.slider(key=f"{form}-depth").set_value(depth)
+        at.slider(key=f"{form}-epochs").set_value(1)
+        at.number_input(key=f"{form}-width").set_value(8)
+        at.number_input(key=f"{form}-samples").set_value(64)
+    at.number_input(key=f"{exp}-B-seed").set_value(7)  # B follows A's seed anyway
+    for button in [b for b in at.button if b.label == "실행"]:
+        button.click()
+    at.run()
+    assert not at.exception
+    findings = [s.value for s in at.success if "은닉층" in s.value]
+    assert any("은닉층 2개" in f for f in findings) and any("은닉층 4개" in f for f in findings)
+    assert len(at.get("vega_lite_chart")) == 4
+    ran = [
+        json.loads(params) for name, params in experiments._CACHE if name == "vanishing_gradient"
+    ]
+    b_runs = [p for p in ran if p["depth"] == 4 and p["width"] == 8 and p["samples"] == 64]
+    assert b_runs and all(p["seed"] == 0 for p in b_runs)
