@@ -17,6 +17,15 @@ def _bounds(info) -> tuple[Any, Any]:
     return low, high
 
 
+def _numbers(text: str) -> tuple[float, ...] | str:
+    """'1, 2.5, -3' -> (1.0, 2.5, -3.0); anything unreadable is returned as is, so that
+    validation reports it with the parameter's name."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        return text
+
+
 def _widget(name: str, info, value: Any, key: str) -> Any:
     label = info.title or name
     annotation = info.annotation
@@ -25,9 +34,14 @@ def _widget(name: str, info, value: Any, key: str) -> Any:
         options = list(get_args(annotation))
         return st.selectbox(label, options, index=options.index(value), key=widget_key)
     if get_origin(annotation) is tuple:
-        (item,) = get_args(annotation)[:1]
-        options = list(get_args(item)) if get_origin(item) is Literal else list(value)
-        return tuple(st.multiselect(label, options, default=list(value), key=widget_key))
+        item = get_args(annotation)[0]
+        if get_origin(item) is Literal:
+            options = list(get_args(item))
+            return tuple(st.multiselect(label, options, default=list(value), key=widget_key))
+        text = st.text_input(
+            label + " (쉼표로 구분)", ", ".join(f"{v:g}" for v in value), key=widget_key
+        )
+        return _numbers(text)
     if annotation is bool:
         return st.checkbox(label, value=bool(value), key=widget_key)
     low, high = _bounds(info)
