@@ -1,14 +1,13 @@
-"""Helpers for the training experiments: per-epoch evaluation and reusing one traced model.
+"""Measuring a model while it trains: the per-epoch evaluator and reading its curves.
 
 Keras' own ``validation_data`` builds a data pipeline and traces an evaluation function for
-every ``fit``; on these tiny models that costs more than the training itself. ``evaluator``
-instead runs one ``predict_on_batch`` (inference mode, traced once per model) over fixed
-arrays before training and after every epoch: cheap, and it gives every curve its epoch-0
-point.
-
-Keras caches a model's traced train step after its first ``fit``, so an experiment that
-compares initial weights (or data scalings) builds and compiles one model, then for each
-variant assigns new starting weights with ``restart`` and fits again: one trace, many runs.
+every ``fit``; on these tiny models that costs more than the training itself. Keras'
+``accuracy`` in ``History`` is also a running average over the epoch's batches in *training*
+mode (dropout and augmentation on), so it cannot be compared with a validation accuracy to
+measure overfitting; the book (Deep Learning from Scratch, ch. 6) also evaluates the
+training set with dropout off. ``evaluator`` instead runs one ``predict_on_batch``
+(inference mode, traced once per model) over fixed data sets before training and after
+every epoch: cheap, comparable across splits, and every curve gets its epoch-0 point.
 
 Nothing here imports Keras at module level (the registry must stay light).
 """
@@ -23,22 +22,56 @@ import numpy as np
 EVALUATION_COLUMNS = ("epoch", "split", "metric", "value")
 
 
-def _cross_entropy_and_accuracy(probs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    if not np.all(np.isfinite(probs)):
+def predict(model, x: np.ndarray) -> np.ndarray:
+    """Inference-mode output as numpy (one call, no batching: the data sets are small)."""
+    import keras
+
+    return keras.ops.convert_to_numpy(model(x, training=False))
+
+
+def loss_and_accuracy(
+    outputs: np.ndarray, y: np.ndarray, *, from_logits: bool = False
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of model ``outputs`` against integer labels ``y``.
+
+    ``outputs`` of shape (N, K), K > 1: class probabilities (softmax), or logits when
+    ``from_logits``; sparse categorical cross-entropy. Shape (N,) or (N, 1): the probability
+    (sigmoid) or logit of class 1; binary cross-entropy. Probabilities are clipped to
+    [1e-7, 1]; computed in float64. (NaN, NaN) when the outputs are not finite (diverged).
+    """
+    outputs = np.asarray(outputs, dtype="float64")
+    y = np.asarray(y).reshape(-1).astype(int)
+    if not np.all(np.isfinite(outputs)):
         return math.nan, math.nan
-    picked = probs[np.arange(len(y)), y]
-    loss = float(np.mean(-np.log(np.clip(picked, 1e-7, 1.0))))
-    accuracy = float(np.mean(np.argmax(probs, axis=1) == y))
-    return loss, accuracy
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        if from_logits:
+            shifted = outputs - outputs.max(axis=1, keepdims=True)
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            picked = log_p[np.arange(len(y)), y]
+        else:
+            picked = np.log(np.clip(outputs[np.arange(len(y)), y], 1e-7, 1.0))
+        return float(-np.mean(picked)), float(np.mean(np.argmax(outputs, axis=1) == y))
+    scores = outputs.reshape(-1)
+    if from_logits:
+        # log(1 + e^-|z|) + max(z, 0) - z·y: stable for large |z|.
+        losses = np.maximum(scores, 0) - scores * y + np.log1p(np.exp(-np.abs(scores)))
+        predicted = scores > 0
+    else:
+        p = np.clip(scores, 1e-7, 1 - 1e-7)
+        losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        predicted = scores > 0.5
+    return float(np.mean(losses)), float(np.mean(predicted == (y == 1)))
 
 
-def evaluator(splits: dict[str, tuple[np.ndarray, np.ndarray]]):
+def evaluator(splits: dict[str, tuple[np.ndarray, np.ndarray]], *, from_logits: bool = False):
     """A Keras callback recording cross-entropy and accuracy of ``splits`` per epoch.
 
-    ``splits`` maps a split name ("train", "validation") to ``(x, y)`` with integer labels;
-    the model must end in a softmax. ``.records`` holds rows ``epoch`` (0 = before
-    training), ``split``, ``metric`` ("loss" or "accuracy"), ``value``; NaN once the
-    weights are no longer finite.
+    ``splits`` maps a split name ("train", "validation", ...) to ``(x, y)`` with integer
+    labels; the model outputs class probabilities (softmax, or one sigmoid unit), or logits
+    when ``from_logits`` (see ``loss_and_accuracy``). All splits go through the model in one
+    inference call. ``.records`` holds rows ``epoch`` (0 = before training), ``split``,
+    ``metric`` ("loss" or "accuracy"), ``value``; NaN once the weights are no longer finite.
+    ``.rows(**labels)``: the records with ``labels`` in front, for a long frame.
     """
     import keras
 
@@ -53,9 +86,11 @@ def evaluator(splits: dict[str, tuple[np.ndarray, np.ndarray]]):
 
         def measure(self, epoch: int) -> None:
             # One traced inference call for all splits (much cheaper than eager layers).
-            probs = np.asarray(self.model.predict_on_batch(x_all), dtype="float64")
+            outputs = np.asarray(self.model.predict_on_batch(x_all))
             for name, start, end in zip(names, bounds[:-1], bounds[1:], strict=True):
-                loss, accuracy = _cross_entropy_and_accuracy(probs[start:end], splits[name][1])
+                loss, accuracy = loss_and_accuracy(
+                    outputs[start:end], splits[name][1], from_logits=from_logits
+                )
                 self.records.append(
                     {"epoch": epoch, "split": name, "metric": "loss", "value": loss}
                 )
@@ -69,6 +104,9 @@ def evaluator(splits: dict[str, tuple[np.ndarray, np.ndarray]]):
         def on_epoch_end(self, epoch, logs=None):
             self.measure(epoch + 1)
 
+        def rows(self, **labels) -> list[dict]:
+            return [{**labels, **record} for record in self.records]
+
     return EpochEvaluator()
 
 
@@ -81,7 +119,7 @@ def curve(rows: Sequence[dict], split: str, metric: str) -> list[float]:
 
 
 def final(rows: Sequence[dict], split: str, metric: str) -> float:
-    """The last recorded value (NaN if there is none)."""
+    """The value at the last recorded epoch (NaN if there is none)."""
     values = curve(rows, split, metric)
     return float(values[-1]) if values else math.nan
 
@@ -97,14 +135,18 @@ def first_epoch_reaching(values: Sequence[float], target: float, *, below: bool 
     return math.nan
 
 
-def restart(model, weights: Sequence[np.ndarray], seed: int) -> None:
-    """Give a compiled model new starting weights and a fresh optimizer step counter.
+def rises(values: Sequence[float]) -> int:
+    """Epochs after the first in which an epoch-0-first curve went up (a training loss that
+    rises again means the steps are too large)."""
+    return int(sum(b > a for a, b in zip(values[1:-1], values[2:], strict=False)))
 
-    Only for optimizers without slot variables (plain SGD): their only state is the step
-    counter. Re-seeds Keras so that every run shuffles the batches in the same order.
+
+def memorized_fraction(model, x: np.ndarray, noisy: np.ndarray, changed: np.ndarray) -> float:
+    """Share of the corrupted training examples predicted as their *wrong* (given) label.
+
+    ``noisy``/``changed``: the labels and mask returned by ``_data.corrupt_labels``.
     """
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    model.set_weights(list(weights))
-    model.optimizer.iterations.assign(0)
+    if not changed.any():
+        return math.nan
+    predicted = np.argmax(predict(model, x[changed]), axis=1)
+    return float(np.mean(predicted == noisy[changed]))

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 
 from studykit.experiments._korean import josa, ro
 from studykit.experiments._training import ACTIVATIONS, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Logit = Annotated[float, Field(ge=-50.0, le=50.0)]
@@ -51,9 +51,7 @@ class ActivationFunctionsParams(Params):
     @field_validator("activations")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("activations must not repeat")
-        return value
+        return distinct(value, "activations")
 
 
 def _grid(x_range: float, points: int) -> np.ndarray:

@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 TRAINING_AUGMENTATIONS = ("translation", "flip", "zoom", "erasing", "noise", "brightness")
 GALLERY = (
@@ -81,9 +81,7 @@ class AugmentationParams(Params):
     @field_validator("augmentations", "gallery_digits")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("values must not repeat")
-        return value
+        return distinct(value, "values")
 
 
 def _layer(name: str, strength: float, seed: int, size: int, training: bool):
@@ -154,17 +152,23 @@ def _gallery(p: AugmentationParams, data) -> list[dict]:
 def _model(p: AugmentationParams, augmented: bool):
     import keras
 
-    from studykit.experiments import _fitting
+    from studykit import activations
+    from studykit.experiments._training import build_mlp, compile_classifier
 
     keras.utils.set_random_seed(p.seed)
-    inputs = keras.Input((64,))
-    x = keras.layers.Reshape((8, 8, 1), name="as_image")(inputs)
-    if augmented:
-        for offset, name in enumerate(p.augmentations):
-            x = _layer(name, p.strength, p.seed + 10 + offset, 8, training=True)(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    outputs = _fitting.dense_stack(x, [p.width], p.seed)
-    return _fitting.compile_classifier(keras.Model(inputs, outputs), p.learning_rate)
+    augmentations = [
+        _layer(name, p.strength, p.seed + 10 + offset, 8, training=True)
+        for offset, name in enumerate(p.augmentations if augmented else ())
+    ]
+    before = [
+        keras.layers.Reshape((8, 8, 1), name="as_image"),
+        *augmentations,
+        keras.layers.Flatten(name="flatten"),
+    ]
+    model = build_mlp(
+        64, 10, [p.width], seed=p.seed, before=before, output_activation=activations.softmax
+    )
+    return compile_classifier(model, p.learning_rate)
 
 
 def _summary(p: AugmentationParams, f: dict[str, float]) -> str:
@@ -180,12 +184,14 @@ def _summary(p: AugmentationParams, f: dict[str, float]) -> str:
 
 def run(p: AugmentationParams, progress: ProgressFn) -> Result:
     from studykit import datasets
-    from studykit.experiments import _fitting
+    from studykit.experiments._data import random_shifts, shift_images
+    from studykit.experiments._evaluation import final
+    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     rng = np.random.default_rng(p.seed)
-    shifts = _fitting.random_shifts(len(data.x_val), p.val_shift, rng)
-    shifted = _fitting.shift_images(data.x_val.reshape(-1, 8, 8), shifts).reshape(-1, 64)
+    shifts = random_shifts(len(data.x_val), p.val_shift, rng)
+    shifted = shift_images(data.x_val.reshape(-1, 8, 8), shifts).reshape(-1, 64)
     progress(0.02, "증강 갤러리")
     gallery = _gallery(p, data)
     history, final_rows, warnings = [], [], []
@@ -193,7 +199,7 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
     for index, (variant, augmented) in enumerate((("without", False), ("with", True))):
         model = _model(p, augmented)
         name = "증강 사용" if augmented else "증강 없음"
-        evaluator, guard, keras_history = _fitting.train(
+        scores, guard, keras_history = train(
             model,
             data.x_train,
             data.y_train,
@@ -210,13 +216,11 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
             start=0.05 + index * 0.475,
             span=0.475,
         )
-        warnings += _fitting.divergence_warning(name, guard)
-        table = evaluator.frame(variant=variant)
-        # Keras' own training accuracy: measured on the augmented batches, in training mode.
-        seen = (
-            []
-            if not augmented
-            else [
+        warnings += divergence_warning(name, guard)
+        history += scores.rows(variant=variant)
+        if augmented:
+            # Keras' own training accuracy: measured on the augmented batches, in training mode.
+            history += [
                 {
                     "variant": variant,
                     "epoch": epoch,
@@ -226,15 +230,11 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
                 }
                 for epoch, value in enumerate(keras_history.get("accuracy", []), start=1)
             ]
-        )
-        history.append(table)
-        if seen:
-            history.append(frame(seen, list(table.columns)))
-        records = evaluator.records
+        records = scores.records
         values = {
-            "val_accuracy": _fitting.final(records, "shifted", "accuracy"),
-            "original_val_accuracy": _fitting.final(records, "validation", "accuracy"),
-            "train_accuracy": _fitting.final(records, "train", "accuracy"),
+            "val_accuracy": final(records, "shifted", "accuracy"),
+            "original_val_accuracy": final(records, "validation", "accuracy"),
+            "train_accuracy": final(records, "train", "accuracy"),
         }
         # gap: against the shifted validation set (the one the claim is about);
         # original_gap: against the untouched validation digits.
@@ -250,7 +250,7 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
         params=p.as_dict(),
         frames={
             "gallery": frame(gallery, ["image", "augmentation", "draw", "row", "col", "value"]),
-            "history": pd.concat(history, ignore_index=True),
+            "history": frame(history, ["variant", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["variant", "metric", "value"]),
         },
         findings=findings,

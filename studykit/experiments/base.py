@@ -42,6 +42,16 @@ class Params(pydantic.BaseModel):
         return self.model_dump(mode="json")
 
 
+def distinct(values: tuple, what: str) -> tuple:
+    """``values`` unchanged if no entry repeats; else ValueError("<what> must not repeat").
+
+    For the field validators of list parameters (activations, rates, optimizers, ...).
+    """
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} must not repeat")
+    return values
+
+
 def _bounds(model: type[Params], name: str) -> tuple[Any, Any]:
     low = high = None
     info = model.model_fields.get(name)

@@ -27,10 +27,8 @@ from pydantic import Field
 from studykit.experiments._evaluation import (
     EVALUATION_COLUMNS,
     curve,
-    evaluator,
     final,
     first_epoch_reaching,
-    restart,
 )
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result
@@ -75,7 +73,7 @@ def _build(p: BatchNormParams, with_bn: bool):
         jit_compile=False,
     )
     relus = [layer for layer in model.layers if layer.name.startswith("relu_")]
-    probe = keras.Model(model.inputs, [layer.output for layer in relus])
+    probe = keras.Model(model.inputs[0], [layer.output for layer in relus])
     return model, probe
 
 
@@ -140,11 +138,10 @@ def _summary(p: BatchNormParams, findings: dict[str, float], scales: np.ndarray)
 
 
 def run(p: BatchNormParams, progress: ProgressFn) -> Result:
-    import warnings as python_warnings
-
     import keras
 
-    from studykit import callbacks, datasets
+    from studykit import datasets
+    from studykit.experiments._training import divergence_warning, restart, train
 
     data = datasets.digits(seed=p.seed, n_train=p.train_samples)
     scales = np.logspace(0, -4, p.n_scales)
@@ -159,35 +156,26 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
             weights = _weights(model, base, scale, p.seed)
             model.set_weights(weights)
             labels = {"model": name, "scale": float(scale)}
-            with python_warnings.catch_warnings():
-                python_warnings.simplefilter("ignore", UserWarning)  # probe input structure
-                layer_stats, layer_hist = _activation_rows(probe, x_probe, labels, p.bins)
+            layer_stats, layer_hist = _activation_rows(probe, x_probe, labels, p.bins)
             stats += layer_stats
             histograms += layer_hist
             restart(model, weights, p.seed)  # the probe updated BN's moving averages
-            scores = evaluator(
-                {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
-            )
-            guard = callbacks.DivergenceGuard()
             done = m_index * len(scales) + s_index
-            model.fit(
+            run_name = f"{KOREAN_NAMES[name]}, 스케일 {_scale_label(scale)}"
+            scores, guard, _ = train(
+                model,
                 data.x_train,
                 data.y_train,
+                {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
                 epochs=p.epochs,
                 batch_size=p.batch_size,
-                verbose=0,
-                callbacks=[
-                    scores,
-                    guard,
-                    callbacks.ProgressCallback(
-                        progress,
-                        f"{KOREAN_NAMES[name]}, 스케일 {_scale_label(scale)}",
-                        start=done / total,
-                        span=1 / total,
-                    ),
-                ],
+                seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
+                progress=progress,
+                label=run_name,
+                start=done / total,
+                span=1 / total,
             )
-            history += [{**labels, **r} for r in scores.records]
+            history += scores.rows(**labels)
             accuracy = curve(scores.records, "validation", "accuracy")
             reached = first_epoch_reaching(accuracy, p.target_accuracy)
             runs.append(
@@ -200,11 +188,7 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
                     "diverged": bool(guard.diverged),
                 }
             )
-            if guard.diverged:
-                warnings.append(
-                    f"{KOREAN_NAMES[name]}, 스케일 {_scale_label(scale)}: 손실이 발산해 "
-                    f"{guard.epoch + 1}번째 에폭에서 학습을 멈췄습니다."
-                )
+            warnings += divergence_warning(run_name, guard, hint="")
     for name in MODELS:
         mine = [r for r in runs if r["model"] == name]
         accuracies = [

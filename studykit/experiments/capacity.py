@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 SIZES = ("small", "medium", "large")
 SizeName = Literal[SIZES]  # type: ignore[valid-type]
@@ -42,9 +43,8 @@ class CapacityParams(Params):
     @field_validator("sizes")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("sizes must not repeat")
-        return tuple(s for s in SIZES if s in value)
+        chosen = distinct(value, "sizes")
+        return tuple(s for s in SIZES if s in chosen)  # in the order of SIZES
 
 
 def hidden_layers(p: CapacityParams, size: str) -> list[int]:
@@ -88,22 +88,30 @@ def _summary(p: CapacityParams, f: dict[str, float]) -> str:
 def run(p: CapacityParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import datasets
-    from studykit.experiments import _fitting
+    from studykit import activations, datasets
+    from studykit.experiments._data import corrupt_labels
+    from studykit.experiments._evaluation import curve, final, memorized_fraction
+    from studykit.experiments._training import (
+        build_mlp,
+        compile_classifier,
+        divergence_warning,
+        train,
+    )
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     rng = np.random.default_rng(p.seed)
-    noisy, changed = _fitting.corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     share = 1.0 / len(p.sizes)
     for index, size in enumerate(p.sizes):
         keras.utils.set_random_seed(p.seed)
-        inputs = keras.Input((64,))
-        outputs = _fitting.dense_stack(inputs, hidden_layers(p, size), p.seed)
-        model = _fitting.compile_classifier(keras.Model(inputs, outputs), p.learning_rate)
+        model = build_mlp(
+            64, 10, hidden_layers(p, size), seed=p.seed, output_activation=activations.softmax
+        )
+        compile_classifier(model, p.learning_rate)
         name = size_label(p.as_dict(), size)
-        evaluator, guard, _ = _fitting.train(
+        scores, guard, _ = train(
             model,
             data.x_train,
             noisy,
@@ -116,21 +124,21 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
             start=index * share,
             span=share,
         )
-        warnings += _fitting.divergence_warning(name, guard)
-        history.append(evaluator.frame(size=size))
-        records = evaluator.records
-        val_loss = _fitting.series(records, "validation", "loss")
-        val_accuracy = _fitting.series(records, "validation", "accuracy")
+        warnings += divergence_warning(name, guard)
+        history += scores.rows(size=size)
+        records = scores.records
+        val_loss = np.array(curve(records, "validation", "loss"))
+        val_accuracy = curve(records, "validation", "accuracy")
         best = int(np.nanargmin(val_loss)) if np.isfinite(val_loss).any() else 0
-        train = _fitting.final(records, "train", "accuracy")
-        val = _fitting.final(records, "validation", "accuracy")
+        train_accuracy = final(records, "train", "accuracy")
+        val = final(records, "validation", "accuracy")
         values = {
             "params": float(model.count_params()),
-            "train_accuracy": train,
+            "train_accuracy": train_accuracy,
             "val_accuracy": val,
-            "gap": train - val,
-            "memorized": _fitting.memorized_fraction(model, data.x_train, noisy, changed),
-            "final_train_loss": _fitting.final(records, "train", "loss"),
+            "gap": train_accuracy - val,
+            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
+            "final_train_loss": final(records, "train", "loss"),
             "final_val_loss": float(val_loss[-1]),
             "min_val_loss": float(val_loss[best]),
             "best_val_epoch": float(best),
@@ -145,7 +153,7 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
         name="capacity",
         params=p.as_dict(),
         frames={
-            "history": pd.concat(history, ignore_index=True),
+            "history": frame(history, ["size", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["size", "metric", "value"]),
         },
         findings=findings,

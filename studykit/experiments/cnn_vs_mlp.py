@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
+from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result
 
@@ -71,12 +71,12 @@ def _cnn(p: CnnVsMlpParams):
 
 
 def _mlp(p: CnnVsMlpParams):
-    import keras
+    from studykit import activations
+    from studykit.experiments._training import build_mlp
 
-    from studykit.experiments import _fitting
-
-    inputs = keras.Input((64,))
-    return keras.Model(inputs, _fitting.dense_stack(inputs, [p.mlp_width], p.seed), name="mlp")
+    return build_mlp(
+        64, 10, [p.mlp_width], seed=p.seed, output_activation=activations.softmax, name="mlp"
+    )
 
 
 def _layers(name: str, model) -> list[dict]:
@@ -101,7 +101,7 @@ def _equivariance(p: CnnVsMlpParams, model, image: np.ndarray):
     """conv_1 of a digit and of the digit moved right: the feature map moves along."""
     import keras
 
-    from studykit.experiments._fitting import shift_images
+    from studykit.experiments._data import shift_images
 
     dy, dx = 0, p.shift
     conv = keras.Model(model.input, model.get_layer("conv_1").output)
@@ -145,7 +145,9 @@ def run(p: CnnVsMlpParams, progress: ProgressFn) -> Result:
     import keras
 
     from studykit import datasets
-    from studykit.experiments import _fitting
+    from studykit.experiments._data import random_shifts, shift_images
+    from studykit.experiments._evaluation import final, loss_and_accuracy, predict
+    from studykit.experiments._training import compile_classifier, divergence_warning, train
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     images = data.x_val.reshape(-1, 8, 8)
@@ -153,8 +155,9 @@ def run(p: CnnVsMlpParams, progress: ProgressFn) -> Result:
     for pixels in range(MAX_SHIFT + 1):
         # The same random direction per digit for every distance.
         rng = np.random.default_rng(p.seed)
-        shifts = _fitting.random_shifts(len(images), pixels, rng)
-        moved[pixels] = _fitting.shift_images(images, shifts).reshape(-1, 64)
+        moved[pixels] = shift_images(images, random_shifts(len(images), pixels, rng)).reshape(
+            -1, 64
+        )
     history, layer_rows, curve_rows, warnings = [], [], [], []
     findings: dict[str, float] = {}
     builders = {"cnn": _cnn, "mlp": _mlp}
@@ -162,8 +165,8 @@ def run(p: CnnVsMlpParams, progress: ProgressFn) -> Result:
     trained = {}
     for index, name in enumerate(MODELS):
         keras.utils.set_random_seed(p.seed)
-        model = _fitting.compile_classifier(builders[name](p), p.learning_rate)
-        evaluator, guard, _ = _fitting.train(
+        model = compile_classifier(builders[name](p), p.learning_rate)
+        scores, guard, _ = train(
             model,
             data.x_train,
             data.y_train,
@@ -176,15 +179,15 @@ def run(p: CnnVsMlpParams, progress: ProgressFn) -> Result:
             start=index * 0.47,
             span=0.47,
         )
-        warnings += _fitting.divergence_warning(names[name], guard)
-        history.append(evaluator.frame(model=name))
+        warnings += divergence_warning(names[name], guard)
+        history += scores.rows(model=name)
         layer_rows += _layers(name, model)
         for pixels, x in moved.items():
-            accuracy, _ = _fitting.accuracy_and_loss(_fitting.predict(model, x), data.y_val)
+            _, accuracy = loss_and_accuracy(predict(model, x), data.y_val)
             curve_rows.append({"model": name, "shift": pixels, "accuracy": accuracy})
         findings[f"params.{name}"] = float(model.count_params())
-        original = _fitting.final(evaluator.records, "original", "accuracy")
-        shifted = _fitting.final(evaluator.records, "shifted", "accuracy")
+        original = final(scores.records, "original", "accuracy")
+        shifted = final(scores.records, "shifted", "accuracy")
         findings[f"accuracy.{name}.original"] = original
         findings[f"accuracy.{name}.shifted"] = shifted
         findings[f"drop.{name}"] = original - shifted
@@ -197,7 +200,7 @@ def run(p: CnnVsMlpParams, progress: ProgressFn) -> Result:
         name="cnn_vs_mlp",
         params=p.as_dict(),
         frames={
-            "history": pd.concat(history, ignore_index=True),
+            "history": frame(history, ["model", *EVALUATION_COLUMNS]),
             "shift_curve": frame(curve_rows, ["model", "shift", "accuracy"]),
             "layers": frame(layer_rows, ["model", "layer", "kind", "output_shape", "params"]),
             "equivariance": frame(equivariance, ["view", "row", "col", "value"]),

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 Rate = Literal[RATES]  # type: ignore[valid-type]
@@ -75,22 +76,27 @@ class DropoutParams(Params):
     @field_validator("rates")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("rates must not repeat")
-        return tuple(sorted(value))
+        return tuple(sorted(distinct(value, "rates")))
 
 
-def _train(p: DropoutParams, data, noisy, changed, rate, index, progress):
+def _train(p: DropoutParams, data, noisy, rate, index, progress):
     import keras
 
-    from studykit.experiments import _fitting
+    from studykit import activations
+    from studykit.experiments._training import build_mlp, compile_classifier, train
 
     keras.utils.set_random_seed(p.seed)
-    inputs = keras.Input((64,))
-    outputs = _fitting.dense_stack(inputs, [p.width] * p.depth, p.seed, dropout=rate)
-    model = _fitting.compile_classifier(keras.Model(inputs, outputs), p.learning_rate)
+    model = build_mlp(
+        64,
+        10,
+        [p.width] * p.depth,
+        seed=p.seed,
+        dropout=rate,
+        output_activation=activations.softmax,
+    )
+    compile_classifier(model, p.learning_rate)
     share = 0.9 / len(p.rates)
-    evaluator, guard, _ = _fitting.train(
+    scores, guard, _ = train(
         model,
         data.x_train,
         noisy,
@@ -103,8 +109,7 @@ def _train(p: DropoutParams, data, noisy, changed, rate, index, progress):
         start=index * share,
         span=share,
     )
-    memorized = _fitting.memorized_fraction(model, data.x_train, noisy, changed)
-    return model, evaluator, guard, memorized
+    return model, scores, guard
 
 
 def _layer_demo(p: DropoutParams, image: np.ndarray):
@@ -165,7 +170,7 @@ def _network_demo(model, x: np.ndarray, passes: int = 100) -> dict[str, float]:
     """Inference is deterministic; the mean of training-mode passes is close to it."""
     import keras
 
-    from studykit.experiments._fitting import predict
+    from studykit.experiments._evaluation import predict
 
     first, second = predict(model, x), predict(model, x)
     stacked = keras.ops.convert_to_numpy(model(np.tile(x, (passes, 1)), training=True))
@@ -198,29 +203,31 @@ def _summary(p: DropoutParams, f: dict[str, float]) -> str:
 
 def run(p: DropoutParams, progress: ProgressFn) -> Result:
     from studykit import datasets
-    from studykit.experiments import _fitting
+    from studykit.experiments._data import corrupt_labels
+    from studykit.experiments._evaluation import final, memorized_fraction
+    from studykit.experiments._training import divergence_warning
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     rng = np.random.default_rng(p.seed)
-    noisy, changed = _fitting.corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     model = None
     for index, rate in enumerate(p.rates):
-        model, evaluator, guard, memorized = _train(p, data, noisy, changed, rate, index, progress)
-        history.append(evaluator.frame(rate=rate))
-        train = _fitting.final(evaluator.records, "train", "accuracy")
-        val = _fitting.final(evaluator.records, "validation", "accuracy")
+        model, scores, guard = _train(p, data, noisy, rate, index, progress)
+        history += scores.rows(rate=rate)
+        train = final(scores.records, "train", "accuracy")
+        val = final(scores.records, "validation", "accuracy")
         values = {
             "train_accuracy": train,
             "val_accuracy": val,
             "gap": train - val,
-            "memorized": memorized,
+            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
         }
         for name, value in values.items():
             findings[f"{name}.{key(rate)}"] = value
             final_rows.append({"rate": rate, "metric": name, "value": value})
-        warnings += _fitting.divergence_warning(label(rate), guard)
+        warnings += divergence_warning(label(rate), guard)
     progress(0.92, "드롭아웃 층 시연")
     layer_findings, image_rows, value_rows = _layer_demo(p, data.x_val[0])
     findings.update(layer_findings)
@@ -231,7 +238,7 @@ def run(p: DropoutParams, progress: ProgressFn) -> Result:
         name="dropout",
         params=p.as_dict(),
         frames={
-            "history": pd.concat(history, ignore_index=True),
+            "history": frame(history, ["rate", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["rate", "metric", "value"]),
             "demo_image": frame(image_rows, ["view", "row", "col", "value"]),
             "demo_values": frame(value_rows, ["pass", "unit", "input", "output"]),

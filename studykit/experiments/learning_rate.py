@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 LearningRate = Annotated[float, Field(ge=1e-4, le=10.0)]
 
@@ -61,9 +61,7 @@ class LearningRateParams(Params):
     @field_validator("learning_rates", "network_learning_rates")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("learning rates must not repeat")
-        return tuple(sorted(value))
+        return tuple(sorted(distinct(value, "learning rates")))
 
 
 def label(lr: float) -> str:
@@ -169,24 +167,13 @@ def _regression_data(p: LearningRateParams):
 def _network(p: LearningRateParams, progress: ProgressFn, start: float):
     import keras
 
-    from studykit import activations, callbacks, initializers, losses, optimizers
+    from studykit import callbacks, losses, optimizers
     from studykit.experiments._steps import batch_loss_recorder
+    from studykit.experiments._training import build_mlp
 
     x, y = _regression_data(p)
     keras.utils.set_random_seed(p.seed)
-    model = keras.Sequential(
-        [
-            keras.Input((8,)),
-            keras.layers.Dense(
-                16,
-                activation=activations.get("tanh"),
-                kernel_initializer=initializers.get("glorot_uniform", seed=p.seed),
-            ),
-            keras.layers.Dense(
-                1, kernel_initializer=initializers.get("glorot_uniform", seed=p.seed + 1)
-            ),
-        ]
-    )
+    model = build_mlp(8, 1, [16], "tanh", "glorot_uniform", p.seed, output_activation=None)
     optimizer = optimizers.SGD(learning_rate=p.network_learning_rates[0])
     model.compile(optimizer=optimizer, loss=losses.MeanSquaredError(), jit_compile=False)
     initial = model.get_weights()

@@ -23,9 +23,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, curve, evaluator, final
+from studykit.experiments._evaluation import EVALUATION_COLUMNS, curve, final, rises
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "cosine_restarts")
 ScheduleName = Literal[SCHEDULES]  # type: ignore[valid-type]
@@ -68,9 +68,7 @@ class LRSchedulesParams(Params):
     @field_validator("schedules")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("schedules must not repeat")
-        return value
+        return distinct(value, "schedules")
 
 
 def _schedule(name: str, p: LRSchedulesParams, steps_per_epoch: int, total_steps: int):
@@ -105,11 +103,6 @@ def _curve_of(schedule, total_steps: int) -> np.ndarray:
     return keras.ops.convert_to_numpy(schedule(steps)).astype("float64")
 
 
-def _rises(losses: list[float]) -> int:
-    """Epochs (after the first) in which the training loss went up."""
-    return int(sum(b > a for a, b in zip(losses[1:-1], losses[2:], strict=False)))
-
-
 def _summary(p: LRSchedulesParams, findings: dict[str, float]) -> str:
     parts = ", ".join(
         f"{KOREAN_NAMES[n]} {findings[f'final_loss.{n}']:.3f}"
@@ -128,7 +121,7 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
     import keras
 
     from studykit import callbacks, datasets, optimizers
-    from studykit.experiments._training import build_mlp
+    from studykit.experiments._training import build_mlp, divergence_warning, train
 
     data = datasets.digits(seed=p.seed)
     steps_per_epoch = math.ceil(len(data.x_train) / p.batch_size)
@@ -154,27 +147,22 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
             loss="sparse_categorical_crossentropy",
             jit_compile=False,
         )
-        scores = evaluator(
-            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
-        )
         rates = callbacks.LearningRateLogger()
-        guard = callbacks.DivergenceGuard()
-        model.fit(
+        scores, guard, _ = train(
+            model,
             data.x_train,
             data.y_train,
+            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                scores,
-                rates,
-                guard,
-                callbacks.ProgressCallback(
-                    progress, KOREAN_NAMES[name], start=index * share, span=share
-                ),
-            ],
+            seed=None,  # model.fit shuffles (Keras' global seed, set above)
+            progress=progress,
+            label=KOREAN_NAMES[name],
+            start=index * share,
+            span=share,
+            callbacks=[rates],
         )
-        history += [{"schedule": name, **r} for r in scores.records]
+        history += scores.rows(schedule=name)
         logged += [{"schedule": name, **r} for r in rates.records]
         losses = curve(scores.records, "train", "loss")
         # The rate of the last update: Keras evaluates the schedule at the number of updates
@@ -183,12 +171,10 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
         findings[f"final_lr.{name}"] = float(rates_by_step[total_steps - 1])
         findings[f"final_loss.{name}"] = final(scores.records, "train", "loss")
         findings[f"final_accuracy.{name}"] = final(scores.records, "validation", "accuracy")
-        findings[f"loss_rises.{name}"] = float(_rises(losses))
-        if guard.diverged:
-            warnings.append(
-                f"{KOREAN_NAMES[name]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다. 초기 학습률(initial learning rate)을 낮춰 보세요."
-            )
+        findings[f"loss_rises.{name}"] = float(rises(losses))
+        warnings += divergence_warning(
+            KOREAN_NAMES[name], guard, "초기 학습률(initial learning rate)을 낮춰 보세요."
+        )
     if "constant" in p.schedules:
         # How many times lower the decayed schedule's final loss is than the constant rate's.
         for name in p.schedules:

@@ -19,7 +19,7 @@ import time
 import numpy as np
 from pydantic import Field, model_validator
 
-from studykit.experiments._training import build_mlp, frame
+from studykit.experiments._training import build_mlp, divergence_warning, frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result
 
 
@@ -147,11 +147,7 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
                 "final_loss": float(final_loss),
             }
         )
-        if guard.diverged:
-            warnings.append(
-                f"{_name(size, p.samples)}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다. 학습률(learning rate)을 낮춰 보세요."
-            )
+        warnings += divergence_warning(_name(size, p.samples), guard)
     findings["noise_ratio_sgd_to_full"] = (
         findings["loss_noise.1"] / findings[f"loss_noise.{p.samples}"]
         if findings[f"loss_noise.{p.samples}"] > 0

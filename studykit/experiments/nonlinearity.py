@@ -20,11 +20,11 @@ from studykit.experiments._boundary import (
     boundary_charts,
     grid_points,
     grid_rows,
-    logit_evaluator,
     point_rows,
     probe_probabilities,
 )
-from studykit.experiments._training import ACTIVATIONS, default_initializer, frame
+from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
+from studykit.experiments._training import ACTIVATIONS, frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
@@ -52,29 +52,10 @@ class NonlinearityParams(Params):
 
 
 def _build(p: NonlinearityParams, activation: str | None):
-    import keras
+    """``depth`` hidden layers (no activation when ``activation`` is None) and one logit."""
+    from studykit.experiments._training import build_mlp
 
-    from studykit import activations, initializers
-
-    initializer = "glorot_uniform" if activation is None else default_initializer(activation)
-    layers = [keras.Input((2,))]
-    for index in range(p.depth):
-        layers.append(
-            keras.layers.Dense(
-                p.width,
-                activation=None if activation is None else activations.get(activation),
-                kernel_initializer=initializers.get(initializer, seed=p.seed + index),
-                name=f"hidden_{index + 1}",
-            )
-        )
-    layers.append(
-        keras.layers.Dense(
-            1,
-            kernel_initializer=initializers.get("glorot_uniform", seed=p.seed + p.depth),
-            name="output_logit",
-        )
-    )
-    return keras.Sequential(layers)
+    return build_mlp(2, 1, [p.width] * p.depth, activation, seed=p.seed, output_activation=None)
 
 
 def _collapse(model) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +88,8 @@ def _summary(p: NonlinearityParams, findings: dict[str, float]) -> str:
 def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import callbacks, datasets, losses, optimizers
+    from studykit import datasets, losses, optimizers
+    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.circles(p.samples, noise=p.noise, seed=p.seed)
     probe = grid_points(np.concatenate([data.x_train, data.x_val]))
@@ -124,30 +106,24 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
             loss=losses.BinaryCrossEntropy(from_logits=True),
             jit_compile=False,
         )
-        guard = callbacks.DivergenceGuard()
-        evaluator = logit_evaluator(sets, model=name)
-        model.fit(
+        scores, guard, _ = train(
+            model,
             data.x_train,
             data.y_train.astype("float32").reshape(-1, 1),
+            sets,
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                guard,
-                evaluator,
-                callbacks.ProgressCallback(
-                    progress, KOREAN_NAMES[name], start=index * 0.45, span=0.45
-                ),
-            ],
+            seed=None,  # model.fit shuffles (Keras' global seed, set above)
+            progress=progress,
+            label=KOREAN_NAMES[name],
+            start=index * 0.45,
+            span=0.45,
+            from_logits=True,
         )
-        if guard.diverged:
-            warnings.append(
-                f"{KOREAN_NAMES[name]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다. 학습률(learning rate)을 낮춰 보세요."
-            )
-        history += evaluator.records
-        findings[f"accuracy.{name}"] = evaluator.last("validation", "accuracy")
-        findings[f"train_accuracy.{name}"] = evaluator.last("train", "accuracy")
+        warnings += divergence_warning(KOREAN_NAMES[name], guard)
+        history += scores.rows(model=name)
+        findings[f"accuracy.{name}"] = final(scores.records, "validation", "accuracy")
+        findings[f"train_accuracy.{name}"] = final(scores.records, "train", "accuracy")
         grid += grid_rows(name, probe, probe_probabilities(model, probe))
         models[name] = model
 
@@ -168,7 +144,7 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
         name="nonlinearity",
         params=p.as_dict(),
         frames={
-            "history": frame(history, ["model", "epoch", "split", "metric", "value"]),
+            "history": frame(history, ["model", *EVALUATION_COLUMNS]),
             "grid": frame(grid, GRID_COLUMNS),
             "points": frame(points, POINT_COLUMNS),
             "collapsed": frame(collapsed_rows, ["model", "term", "value"]),

@@ -19,9 +19,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, evaluator, final
+from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
@@ -58,9 +58,7 @@ class OptimizerTrainingParams(Params):
     @field_validator("optimizers")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("optimizers must not repeat")
-        return value
+        return distinct(value, "optimizers")
 
 
 def _optimizer(name: str, p: OptimizerTrainingParams):
@@ -110,8 +108,8 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
 
     import keras
 
-    from studykit import callbacks, datasets
-    from studykit.experiments._training import build_mlp
+    from studykit import datasets
+    from studykit.experiments._training import build_mlp, divergence_warning, train
 
     data = datasets.digits(seed=p.seed)
     steps = p.epochs * math.ceil(len(data.x_train) / p.batch_size)
@@ -125,23 +123,18 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
             loss="sparse_categorical_crossentropy",
             jit_compile=False,
         )
-        scores = evaluator(
-            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
-        )
-        guard = callbacks.DivergenceGuard()
-        model.fit(
+        scores, guard, _ = train(
+            model,
             data.x_train,
             data.y_train,
+            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                scores,
-                guard,
-                callbacks.ProgressCallback(
-                    progress, KOREAN_NAMES[name], start=index * share, span=share
-                ),
-            ],
+            seed=None,  # model.fit shuffles (Keras' global seed, set above)
+            progress=progress,
+            label=KOREAN_NAMES[name],
+            start=index * share,
+            span=share,
         )
         per_epoch = steps // p.epochs
         rows += [
@@ -155,11 +148,7 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
         ]
         findings[f"final_loss.{name}"] = final(scores.records, "train", "loss")
         findings[f"final_accuracy.{name}"] = final(scores.records, "validation", "accuracy")
-        if guard.diverged:
-            warnings.append(
-                f"{KOREAN_NAMES[name]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다. 학습률(learning rate)을 낮춰 보세요."
-            )
+        warnings += divergence_warning(KOREAN_NAMES[name], guard)
     others = [n for n in p.optimizers if n != "sgd"]
     if "sgd" in p.optimizers and others:
         # > 1: SGD ends with a higher loss than every other optimizer (it is the slowest).

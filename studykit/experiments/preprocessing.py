@@ -24,13 +24,12 @@ from pydantic import Field, field_validator
 from studykit.experiments._evaluation import (
     EVALUATION_COLUMNS,
     curve,
-    evaluator,
     final,
     first_epoch_reaching,
-    restart,
+    rises,
 )
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 SCALINGS = ("raw", "standardized", "minmax")
 ScalingName = Literal[SCALINGS]  # type: ignore[valid-type]
@@ -60,16 +59,12 @@ class PreprocessingParams(Params):
     @field_validator("learning_rates")
     @classmethod
     def _rates(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("learning rates must not repeat")
-        return tuple(sorted(value))
+        return tuple(sorted(distinct(value, "learning rates")))
 
     @field_validator("scalings")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("scalings must not repeat")
-        return value
+        return distinct(value, "scalings")
 
 
 def _scales(p: PreprocessingParams) -> np.ndarray:
@@ -133,8 +128,8 @@ def _summary(p: PreprocessingParams, findings: dict[str, float]) -> str:
 def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import callbacks, datasets, optimizers
-    from studykit.experiments._training import build_mlp
+    from studykit import datasets, optimizers
+    from studykit.experiments._training import build_mlp, restart, train
 
     data = datasets.digits(seed=p.seed)
     features = _scaled(data, p)
@@ -156,29 +151,21 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
         for l_index, rate in enumerate(p.learning_rates):
             restart(model, start_weights, p.seed)  # same start, same batches, one traced step
             model.optimizer.learning_rate.assign(rate)
-            scores = evaluator(
-                {"train": (x_train, data.y_train), "validation": (x_val, data.y_val)}
-            )
-            guard = callbacks.DivergenceGuard()
             done = s_index * len(p.learning_rates) + l_index
-            model.fit(
+            scores, guard, _ = train(
+                model,
                 x_train,
                 data.y_train,
+                {"train": (x_train, data.y_train), "validation": (x_val, data.y_val)},
                 epochs=p.epochs,
                 batch_size=p.batch_size,
-                verbose=0,
-                callbacks=[
-                    scores,
-                    guard,
-                    callbacks.ProgressCallback(
-                        progress,
-                        f"{KOREAN_NAMES[scaling]}, 학습률 {rate:g}",
-                        start=done / total,
-                        span=1 / total,
-                    ),
-                ],
+                seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
+                progress=progress,
+                label=f"{KOREAN_NAMES[scaling]}, 학습률 {rate:g}",
+                start=done / total,
+                span=1 / total,
             )
-            history += [{"scaling": scaling, "learning_rate": rate, **r} for r in scores.records]
+            history += scores.rows(scaling=scaling, learning_rate=rate)
             accuracy = curve(scores.records, "validation", "accuracy")
             losses = curve(scores.records, "train", "loss")
             runs.append(
@@ -189,9 +176,7 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
                     "final_accuracy": final(scores.records, "validation", "accuracy"),
                     "final_loss": final(scores.records, "train", "loss"),
                     # The training loss went up after some epoch: the step was too large.
-                    "unstable": bool(
-                        any(b > a for a, b in zip(losses[1:-1], losses[2:], strict=False))
-                    ),
+                    "unstable": rises(losses) > 0,
                     # Did not learn: diverged, NaN, or ended above its starting loss.
                     "failed": bool(
                         guard.diverged or not math.isfinite(losses[-1]) or losses[-1] >= losses[0]

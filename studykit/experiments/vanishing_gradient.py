@@ -27,10 +27,11 @@ from studykit.experiments._training import (
     INITIALIZERS,
     build_mlp,
     default_initializer,
+    divergence_warning,
     frame,
     history_rows,
 )
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 InitializerName = Literal[("auto", *INITIALIZERS)]  # type: ignore[valid-type]
@@ -62,9 +63,7 @@ class VanishingGradientParams(Params):
     @field_validator("activations")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("activations must not repeat")
-        return value
+        return distinct(value, "activations")
 
 
 def _ratio(grads, activation: str, depth: int) -> float:
@@ -148,11 +147,7 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
             {"activation": activation, "initializer": initializer, **r} for r in grads.records
         ]
         history += history_rows(fit.history, activation=activation)
-        if guard.diverged:
-            warnings.append(
-                f"{KOREAN_NAMES[activation]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 "
-                "학습을 멈췄습니다. 학습률(learning rate)을 낮춰 보세요."
-            )
+        warnings += divergence_warning(KOREAN_NAMES[activation], guard)
         val_accuracy = fit.history.get("val_accuracy") or [float("nan")]
         findings[f"final_accuracy.{activation}"] = float(val_accuracy[-1])
         findings[f"final_loss.{activation}"] = float(fit.history["loss"][-1])

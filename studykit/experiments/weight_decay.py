@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 REGULARIZERS = ("none", "l1", "l2", "decoupled")
 RegularizerName = Literal[REGULARIZERS]  # type: ignore[valid-type]
@@ -61,9 +61,7 @@ class WeightDecayParams(Params):
     @field_validator("regularizers")
     @classmethod
     def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("regularizers must not repeat")
-        return value
+        return distinct(value, "regularizers")
 
 
 def _kernels(model) -> np.ndarray:
@@ -81,22 +79,24 @@ def _kernels(model) -> np.ndarray:
 def _build(p: WeightDecayParams, name: str):
     import keras
 
-    from studykit import regularizers
-    from studykit.experiments import _fitting
+    from studykit import activations, regularizers
+    from studykit.experiments._training import build_mlp, compile_classifier
 
     factories = {
         "l1": lambda: regularizers.L1(p.l1),
         "l2": lambda: regularizers.L2(p.l2),
     }
     keras.utils.set_random_seed(p.seed)
-    inputs = keras.Input((64,))
-    outputs = _fitting.dense_stack(
-        inputs, [p.width] * p.depth, p.seed, regularizer_factory=factories.get(name)
+    model = build_mlp(
+        64,
+        10,
+        [p.width] * p.depth,
+        seed=p.seed,
+        regularizer=factories.get(name),
+        output_activation=activations.softmax,
     )
     extra = {"weight_decay": p.weight_decay} if name == "decoupled" else {}
-    model = _fitting.compile_classifier(
-        keras.Model(inputs, outputs), p.learning_rate, p.optimizer, **extra
-    )
+    compile_classifier(model, p.learning_rate, p.optimizer, **extra)
     if name == "decoupled":
         # Decay the kernels only, like the L1/L2 penalties (biases are not penalized).
         model.optimizer.exclude_from_weight_decay(var_names=["bias"])
@@ -139,18 +139,20 @@ def _summary(p: WeightDecayParams, f: dict[str, float]) -> str:
 
 def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
     from studykit import datasets
-    from studykit.experiments import _fitting
+    from studykit.experiments._data import corrupt_labels
+    from studykit.experiments._evaluation import final, memorized_fraction
+    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     rng = np.random.default_rng(p.seed)
-    noisy, changed = _fitting.corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
     history, final_rows, warnings = [], [], []
     weights: dict[str, np.ndarray] = {}
     findings: dict[str, float] = {}
     share = 1.0 / len(p.regularizers)
     for index, name in enumerate(p.regularizers):
         model = _build(p, name)
-        evaluator, guard, _ = _fitting.train(
+        scores, guard, _ = train(
             model,
             data.x_train,
             noisy,
@@ -163,16 +165,16 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
             start=index * share,
             span=share,
         )
-        warnings += _fitting.divergence_warning(NAMES[name], guard)
-        history.append(evaluator.frame(regularizer=name))
+        warnings += divergence_warning(NAMES[name], guard)
+        history += scores.rows(regularizer=name)
         weights[name] = _kernels(model)
-        train = _fitting.final(evaluator.records, "train", "accuracy")
-        val = _fitting.final(evaluator.records, "validation", "accuracy")
+        train_accuracy = final(scores.records, "train", "accuracy")
+        val = final(scores.records, "validation", "accuracy")
         values = {
-            "train_accuracy": train,
+            "train_accuracy": train_accuracy,
             "val_accuracy": val,
-            "gap": train - val,
-            "memorized": _fitting.memorized_fraction(model, data.x_train, noisy, changed),
+            "gap": train_accuracy - val,
+            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
             "weight_norm": float(np.linalg.norm(weights[name])),
             "near_zero_fraction": float(np.mean(np.abs(weights[name]) < p.near_zero)),
         }
@@ -184,7 +186,7 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
         name="weight_decay",
         params=p.as_dict(),
         frames={
-            "history": pd.concat(history, ignore_index=True),
+            "history": frame(history, ["regularizer", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["regularizer", "metric", "value"]),
             "weights": frame(
                 _histogram(weights), ["regularizer", "bin_start", "bin_end", "count", "fraction"]

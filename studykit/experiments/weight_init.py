@@ -22,15 +22,15 @@ identical units receive identical gradients — zero init never breaks the symme
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, evaluator, final, restart
+from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
+from studykit.experiments._korean import josa
 from studykit.experiments._training import ACTIVATIONS, INITIALIZERS, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 InitializerName = Literal[INITIALIZERS]  # type: ignore[valid-type]
@@ -69,12 +69,6 @@ _COLORS = (
 )
 
 
-def _distinct(value):
-    if len(set(value)) != len(value):
-        raise ValueError("entries must not repeat")
-    return value
-
-
 class WeightInitParams(Params):
     initializers: tuple[InitializerName, ...] = Field(
         ("normal_1", "normal_0.01", "glorot_normal", "he_normal"),
@@ -107,7 +101,7 @@ class WeightInitParams(Params):
     @field_validator("initializers", "activations", "train_initializers")
     @classmethod
     def _unique(cls, value):
-        return _distinct(value)
+        return distinct(value, "entries")
 
 
 def _forward_stats(p: WeightInitParams, initializer: str, activation: str, x: np.ndarray):
@@ -131,10 +125,7 @@ def _forward_stats(p: WeightInitParams, initializer: str, activation: str, x: np
     )
     logger = callbacks.ActivationStatsLogger(x, bins=p.bins, margin=0.05)
     logger.set_model(model)
-    with warnings.catch_warnings():
-        # Keras notes that the probe model's input structure is a list; harmless here.
-        warnings.simplefilter("ignore", UserWarning)
-        logger.on_train_begin()  # measures the probe batch once (epoch 0)
+    logger.on_train_begin()  # measures the probe batch once (epoch 0)
     return logger.records, logger.histograms
 
 
@@ -159,8 +150,8 @@ def _fresh_weights(model, initializer: str, seed: int) -> list[np.ndarray]:
 def _train_curves(p: WeightInitParams, data, progress, start: float, span: float):
     import keras
 
-    from studykit import callbacks, optimizers
-    from studykit.experiments._training import build_mlp
+    from studykit import optimizers
+    from studykit.experiments._training import build_mlp, divergence_warning, restart, train
 
     keras.utils.set_random_seed(p.seed)
     model = build_mlp(64, 10, [p.units] * p.train_depth, "relu", "he_normal", p.seed)
@@ -169,44 +160,36 @@ def _train_curves(p: WeightInitParams, data, progress, start: float, span: float
         loss="sparse_categorical_crossentropy",
         jit_compile=False,
     )
-    rows, findings, warnings_ = [], {}, []
+    rows, findings, warnings = [], {}, []
     share = span / len(p.train_initializers)
     for index, initializer in enumerate(p.train_initializers):
         restart(model, _fresh_weights(model, initializer, p.seed), p.seed)
-        scores = evaluator(
-            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
-        )
-        guard = callbacks.DivergenceGuard()
-        model.fit(
+        scores, guard, _ = train(
+            model,
             data.x_train,
             data.y_train,
+            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                scores,
-                guard,
-                callbacks.ProgressCallback(
-                    progress, INIT_NAMES[initializer], start=start + index * share, span=share
-                ),
-            ],
+            seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
+            progress=progress,
+            label=INIT_NAMES[initializer],
+            start=start + index * share,
+            span=share,
         )
-        rows += [{"initializer": initializer, **r} for r in scores.records]
+        rows += scores.rows(initializer=initializer)
         findings[f"final_loss.{initializer}"] = final(scores.records, "train", "loss")
         findings[f"final_accuracy.{initializer}"] = final(scores.records, "validation", "accuracy")
-        if guard.diverged:
-            warnings_.append(
-                f"{INIT_NAMES[initializer]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다 (가중치가 너무 큽니다)."
-            )
-    return rows, findings, warnings_
+        warnings += divergence_warning(INIT_NAMES[initializer], guard, "초기 가중치가 너무 큽니다.")
+    return rows, findings, warnings
 
 
 def _symmetry(p: WeightInitParams, data, progress, start: float, span: float):
     """All-zero sigmoid MLP: after training, how many distinct units does each layer hold?"""
     import keras
 
-    from studykit import activations, callbacks, initializers, optimizers
+    from studykit import activations, initializers, optimizers
+    from studykit.experiments._training import train
 
     keras.utils.set_random_seed(p.seed)
     hidden = [p.units] * 2
@@ -233,17 +216,18 @@ def _symmetry(p: WeightInitParams, data, progress, start: float, span: float):
     model.compile(
         optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", jit_compile=False
     )
-    scores = evaluator({"validation": (data.x_val, data.y_val)})
-    model.fit(
+    scores, _, _ = train(
+        model,
         data.x_train,
         data.y_train,
+        {"validation": (data.x_val, data.y_val)},
         epochs=p.symmetry_epochs,
         batch_size=p.batch_size,
-        verbose=0,
-        callbacks=[
-            scores,
-            callbacks.ProgressCallback(progress, "0 초기화", start=start, span=span),
-        ],
+        seed=None,  # model.fit shuffles (Keras' global seed, set above)
+        progress=progress,
+        label="0 초기화",
+        start=start,
+        span=span,
     )
     rows, heat = [], []
     for index, layer in enumerate(model.layers[:-1], start=1):
@@ -273,13 +257,6 @@ def _symmetry(p: WeightInitParams, data, progress, start: float, span: float):
     return rows, heat, findings
 
 
-def _josa(text: str, with_final: str, without_final: str) -> str:
-    """Attach the particle that fits how ``text`` (ending in a digit or %) is read aloud."""
-    # 0 영, 1 일, 3 삼, 6 육, 7 칠, 8 팔 end in a consonant; 2 이, 4 사, 5 오, 9 구 and
-    # % (퍼센트) do not.
-    return text + (with_final if text[-1] in "013678" else without_final)
-
-
 def _summary(p: WeightInitParams, findings: dict[str, float]) -> str:
     clauses = []
     saturated = [
@@ -307,14 +284,13 @@ def _summary(p: WeightInitParams, findings: dict[str, float]) -> str:
     ]
     if relu:
         clauses.append(
-            f"ReLU의 출력 표준편차(1층 → {p.layers}층)는 "
-            + _josa(", ".join(relu), "이었고", "였고")
+            f"ReLU의 출력 표준편차(1층 → {p.layers}층)는 " + josa(", ".join(relu), "이었고", "였고")
         )
     trained = ", ".join(
         f"{INIT_NAMES[init]} {findings[f'final_loss.{init}']:.3f}" for init in p.train_initializers
     )
     clauses.append(
-        f"digits로 {p.epochs} 에폭 학습한 뒤의 손실(loss)은 " + _josa(trained, "이었으며", "였으며")
+        f"digits로 {p.epochs} 에폭 학습한 뒤의 손실(loss)은 " + josa(trained, "이었으며", "였으며")
     )
     distinct = findings["zero_init.distinct_units"]
     clauses.append(
@@ -344,7 +320,7 @@ def run(p: WeightInitParams, progress: ProgressFn) -> Result:
         progress(0.15 * (index + 1) / len(combos), f"활성화 분포 {index + 1}/{len(combos)}")
 
     data = datasets.digits(seed=p.seed)
-    history, trained, warnings_ = _train_curves(p, data, progress, 0.15, 0.7)
+    history, trained, warnings = _train_curves(p, data, progress, 0.15, 0.7)
     findings.update(trained)
     symmetry, heat, zero = _symmetry(p, data, progress, 0.85, 0.15)
     findings.update(zero)
@@ -382,7 +358,7 @@ def run(p: WeightInitParams, progress: ProgressFn) -> Result:
         findings=findings,
         summary=_summary(p, findings),
         caption=EXPERIMENT.caption,
-        warnings=warnings_,
+        warnings=warnings,
     )
 
 

@@ -21,10 +21,10 @@ from studykit.experiments._boundary import (
     boundary_charts,
     grid_points,
     grid_rows,
-    logit_evaluator,
     point_rows,
     probe_probabilities,
 )
+from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
 from studykit.experiments._training import ACTIVATIONS, default_initializer, frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result
 
@@ -96,7 +96,8 @@ def _summary(p: XorParams, findings: dict[str, float]) -> str:
 def run(p: XorParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import callbacks, datasets, losses, optimizers
+    from studykit import datasets, losses, optimizers
+    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.xor(p.samples, noise=p.noise, seed=p.seed)
     y_train = data.y_train.astype("float32").reshape(-1, 1)
@@ -112,28 +113,22 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
             loss=losses.BinaryCrossEntropy(from_logits=True),
             jit_compile=False,
         )
-        guard = callbacks.DivergenceGuard()
-        evaluator = logit_evaluator(sets, model=kind)
-        model.fit(
+        scores, guard, _ = train(
+            model,
             data.x_train,
             y_train,
+            sets,
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                guard,
-                evaluator,
-                callbacks.ProgressCallback(
-                    progress, MODEL_NAMES[kind], start=index * 0.5, span=0.5
-                ),
-            ],
+            seed=None,  # model.fit shuffles (Keras' global seed, set above)
+            progress=progress,
+            label=MODEL_NAMES[kind],
+            start=index * 0.5,
+            span=0.5,
+            from_logits=True,
         )
-        if guard.diverged:
-            warnings.append(
-                f"{MODEL_NAMES[kind]}: {guard.epoch + 1}번째 에폭에서 손실이 발산해 학습을 "
-                "멈췄습니다. 학습률(learning rate)을 낮춰 보세요."
-            )
-        history += evaluator.records
+        warnings += divergence_warning(MODEL_NAMES[kind], guard)
+        history += scores.rows(model=kind)
         corner_p = probe_probabilities(model, CORNERS)
         correct = (corner_p > 0.5) == CORNER_LABELS.astype(bool)
         corner_rows += [
@@ -148,7 +143,7 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
             for x, label, q, ok in zip(CORNERS, CORNER_LABELS, corner_p, correct)
         ]
         findings[f"corner_accuracy.{kind}"] = float(correct.mean())
-        findings[f"accuracy.{kind}"] = evaluator.last("validation", "accuracy")
+        findings[f"accuracy.{kind}"] = final(scores.records, "validation", "accuracy")
         grid += grid_rows(kind, probe, probe_probabilities(model, probe))
     findings["best_random_line_corner_accuracy"] = best_random_line(p.seed)
     progress(1.0, "완료")
@@ -161,7 +156,7 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
         name="xor",
         params=p.as_dict(),
         frames={
-            "history": frame(history, ["model", "epoch", "split", "metric", "value"]),
+            "history": frame(history, ["model", *EVALUATION_COLUMNS]),
             "grid": frame(grid, GRID_COLUMNS),
             "points": frame(points, POINT_COLUMNS),
             "corners": frame(corner_rows, ["model", "x1", "x2", "label", "probability", "correct"]),
