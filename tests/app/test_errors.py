@@ -54,14 +54,15 @@ def test_out_of_range_experiment_values_are_refused_in_korean(db_path):
     )
 
 
-def test_a_failing_experiment_shows_a_korean_message_not_a_traceback(db_path):
+def test_a_failing_experiment_shows_a_korean_message_not_a_traceback(db_path, monkeypatch):
+    from studykit import experiments
+
+    def boom(*args, **params):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(experiments, "run_cached", boom)  # AppTest runs in this process
     at = AppTest.from_string(
-        "from studykit import experiments\n"
-        "from studykit.ui.experiment import _run\n"
-        "def boom(*args, **params):\n"
-        "    raise RuntimeError('simulated failure')\n"
-        "experiments.run_cached = boom\n"
-        "_run('vanishing_gradient', {})\n",
+        "from studykit.ui.experiment import _run\n_run('vanishing_gradient', {})\n",
         default_timeout=60,
     ).run()
     assert not at.exception
