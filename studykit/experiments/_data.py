@@ -44,3 +44,13 @@ def random_shifts(n: int, pixels: int, rng: np.random.Generator) -> np.ndarray:
     """(n, 2) shifts: each image moves ``pixels`` up, down, left or right (chosen at random)."""
     directions = np.array([(-1, 0), (1, 0), (0, -1), (0, 1)])
     return directions[rng.integers(0, len(directions), n)] * pixels
+
+
+def noisy_digits(seed: int, n_train: int, label_noise: float):
+    """Digits with ``n_train`` training examples, a ``label_noise`` share of whose labels is
+    wrong: returns (split, noisy training labels, mask of the changed ones)."""
+    from studykit import datasets
+
+    data = datasets.digits(seed=seed, n_train=n_train)
+    noisy, changed = corrupt_labels(data.y_train, label_noise, 10, np.random.default_rng(seed))
+    return data, noisy, changed

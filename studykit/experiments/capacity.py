@@ -88,8 +88,8 @@ def _summary(p: CapacityParams, f: dict[str, float]) -> str:
 def run(p: CapacityParams, progress: ProgressFn) -> Result:
     import keras
 
-    from studykit import activations, datasets
-    from studykit.experiments._data import corrupt_labels
+    from studykit import activations
+    from studykit.experiments._data import noisy_digits
     from studykit.experiments._evaluation import curve, final, memorized_fraction
     from studykit.experiments._training import (
         build_mlp,
@@ -98,9 +98,7 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
         train,
     )
 
-    data = datasets.digits(seed=p.seed, n_train=p.n_train)
-    rng = np.random.default_rng(p.seed)
-    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     share = 1.0 / len(p.sizes)

@@ -202,14 +202,11 @@ def _summary(p: DropoutParams, f: dict[str, float]) -> str:
 
 
 def run(p: DropoutParams, progress: ProgressFn) -> Result:
-    from studykit import datasets
-    from studykit.experiments._data import corrupt_labels
+    from studykit.experiments._data import noisy_digits
     from studykit.experiments._evaluation import final, memorized_fraction
     from studykit.experiments._training import divergence_warning
 
-    data = datasets.digits(seed=p.seed, n_train=p.n_train)
-    rng = np.random.default_rng(p.seed)
-    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     model = None

@@ -138,14 +138,11 @@ def _summary(p: WeightDecayParams, f: dict[str, float]) -> str:
 
 
 def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
-    from studykit import datasets
-    from studykit.experiments._data import corrupt_labels
+    from studykit.experiments._data import noisy_digits
     from studykit.experiments._evaluation import final, memorized_fraction
     from studykit.experiments._training import divergence_warning, train
 
-    data = datasets.digits(seed=p.seed, n_train=p.n_train)
-    rng = np.random.default_rng(p.seed)
-    noisy, changed = corrupt_labels(data.y_train, p.label_noise, 10, rng)
+    data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     weights: dict[str, np.ndarray] = {}
     findings: dict[str, float] = {}
