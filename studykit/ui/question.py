@@ -58,6 +58,17 @@ def _rating_buttons(
         st.success(f"'{saved[0]}'(으)로 저장했습니다. 다음 복습: {_when(saved[1])}")
 
 
+def show_free_grade(question: Question, answer: str, whose: str) -> grading.Grade:
+    """Model answer, the key points (✅ where ``answer`` mentions them) and the feedback."""
+    grade = grading.grade_free(question, answer)
+    _reveal_answer(question)
+    st.markdown(f"**핵심 포인트** ({whose}에서 찾은 것은 ✅)")
+    for point, hit in zip(question.key_points, grade.hits):
+        st.markdown(f"- ✅ :green[**{point.point}**]" if hit else f"- ⬜ {point.point}")
+    st.info(grade.feedback)
+    return grade
+
+
 def _reveal_answer(question: Question) -> None:
     st.markdown("**모범 답안**")
     st.markdown(question.answer)
@@ -82,12 +93,7 @@ def _free(question: Question, store: Store | None, key: str) -> None:
         st.session_state[f"{key}-revealed"] = True
     if not st.session_state.get(f"{key}-revealed"):
         return
-    grade = grading.grade_free(question, answer or "")
-    _reveal_answer(question)
-    st.markdown("**핵심 포인트** (내 답변에서 찾은 것은 ✅)")
-    for point, hit in zip(question.key_points, grade.hits):
-        st.markdown(f"- ✅ :green[**{point.point}**]" if hit else f"- ⬜ {point.point}")
-    st.info(grade.feedback)
+    grade = show_free_grade(question, answer or "", "내 답변")
     _follow_ups(question)
     _rating_buttons(question, store, key, grade.suggested_rating, answer or "", grade.score)
 

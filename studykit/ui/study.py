@@ -9,11 +9,11 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from studykit.quiz import grading, progress
+from studykit.quiz import progress
 from studykit.quiz.export import write_anki_package
 from studykit.quiz.scheduling import now_utc
 from studykit.ui import resources
-from studykit.ui.question import forget, question_card
+from studykit.ui.question import forget, question_card, show_free_grade
 
 RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
 
@@ -95,13 +95,7 @@ def interview_page() -> None:
             st.rerun()
         return
     st.divider()
-    grade = grading.grade_free(question, answers[0])
-    st.markdown("**모범 답안**")
-    st.markdown(question.answer)
-    st.markdown("**핵심 포인트** (첫 답변에서 찾은 것은 ✅)")
-    for point, hit in zip(question.key_points, grade.hits):
-        st.markdown(f"- ✅ :green[**{point.point}**]" if hit else f"- ⬜ {point.point}")
-    st.info(grade.feedback)
+    show_free_grade(question, answers[0], "첫 답변")
     st.success(
         "면접 기록을 저장했습니다."
         if store is not None
