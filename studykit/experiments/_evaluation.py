@@ -141,6 +141,20 @@ def rises(values: Sequence[float]) -> int:
     return int(sum(b > a for a, b in zip(values[1:-1], values[2:], strict=False)))
 
 
+def overfitting_scores(
+    records, model, x_train: np.ndarray, noisy: np.ndarray, changed: np.ndarray
+) -> dict[str, float]:
+    """Final train/validation accuracy, their gap, and the share of corrupted labels memorized."""
+    train = final(records, "train", "accuracy")
+    val = final(records, "validation", "accuracy")
+    return {
+        "train_accuracy": train,
+        "val_accuracy": val,
+        "gap": train - val,
+        "memorized": memorized_fraction(model, x_train, noisy, changed),
+    }
+
+
 def memorized_fraction(model, x: np.ndarray, noisy: np.ndarray, changed: np.ndarray) -> float:
     """Share of the corrupted training examples predicted as their *wrong* (given) label.
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._data import noisy_digits, noisy_sets
 from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
@@ -89,8 +90,7 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
     import keras
 
     from studykit import activations
-    from studykit.experiments._data import noisy_digits
-    from studykit.experiments._evaluation import curve, final, memorized_fraction
+    from studykit.experiments._evaluation import curve, final, overfitting_scores
     from studykit.experiments._training import (
         build_mlp,
         compile_classifier,
@@ -113,7 +113,7 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
             model,
             data.x_train,
             noisy,
-            {"train": (data.x_train, noisy), "validation": (data.x_val, data.y_val)},
+            noisy_sets(data, noisy),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,
@@ -128,14 +128,9 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
         val_loss = np.array(curve(records, "validation", "loss"))
         val_accuracy = curve(records, "validation", "accuracy")
         best = int(np.nanargmin(val_loss)) if np.isfinite(val_loss).any() else 0
-        train_accuracy = final(records, "train", "accuracy")
-        val = final(records, "validation", "accuracy")
         values = {
             "params": float(model.count_params()),
-            "train_accuracy": train_accuracy,
-            "val_accuracy": val,
-            "gap": train_accuracy - val,
-            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
+            **overfitting_scores(records, model, data.x_train, noisy, changed),
             "final_train_loss": final(records, "train", "loss"),
             "final_val_loss": float(val_loss[-1]),
             "min_val_loss": float(val_loss[best]),

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from studykit.experiments._data import noisy_digits, noisy_sets
 from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
@@ -100,7 +101,7 @@ def _train(p: DropoutParams, data, noisy, rate, index, progress):
         model,
         data.x_train,
         noisy,
-        {"train": (data.x_train, noisy), "validation": (data.x_val, data.y_val)},
+        noisy_sets(data, noisy),
         epochs=p.epochs,
         batch_size=p.batch_size,
         seed=p.seed,
@@ -202,8 +203,7 @@ def _summary(p: DropoutParams, f: dict[str, float]) -> str:
 
 
 def run(p: DropoutParams, progress: ProgressFn) -> Result:
-    from studykit.experiments._data import noisy_digits
-    from studykit.experiments._evaluation import final, memorized_fraction
+    from studykit.experiments._evaluation import overfitting_scores
     from studykit.experiments._training import divergence_warning
 
     data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
@@ -213,14 +213,7 @@ def run(p: DropoutParams, progress: ProgressFn) -> Result:
     for index, rate in enumerate(p.rates):
         model, scores, guard = _train(p, data, noisy, rate, index, progress)
         history += scores.rows(rate=rate)
-        train = final(scores.records, "train", "accuracy")
-        val = final(scores.records, "validation", "accuracy")
-        values = {
-            "train_accuracy": train,
-            "val_accuracy": val,
-            "gap": train - val,
-            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
-        }
+        values = overfitting_scores(scores.records, model, data.x_train, noisy, changed)
         for name, value in values.items():
             findings[f"{name}.{key(rate)}"] = value
             final_rows.append({"rate": rate, "metric": name, "value": value})

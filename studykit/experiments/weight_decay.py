@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from studykit.experiments._data import noisy_digits, noisy_sets
 from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
@@ -138,8 +139,7 @@ def _summary(p: WeightDecayParams, f: dict[str, float]) -> str:
 
 
 def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
-    from studykit.experiments._data import noisy_digits
-    from studykit.experiments._evaluation import final, memorized_fraction
+    from studykit.experiments._evaluation import overfitting_scores
     from studykit.experiments._training import divergence_warning, train
 
     data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
@@ -153,7 +153,7 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
             model,
             data.x_train,
             noisy,
-            {"train": (data.x_train, noisy), "validation": (data.x_val, data.y_val)},
+            noisy_sets(data, noisy),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,
@@ -165,13 +165,8 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
         warnings += divergence_warning(NAMES[name], guard)
         history += scores.rows(regularizer=name)
         weights[name] = _kernels(model)
-        train_accuracy = final(scores.records, "train", "accuracy")
-        val = final(scores.records, "validation", "accuracy")
         values = {
-            "train_accuracy": train_accuracy,
-            "val_accuracy": val,
-            "gap": train_accuracy - val,
-            "memorized": memorized_fraction(model, data.x_train, noisy, changed),
+            **overfitting_scores(scores.records, model, data.x_train, noisy, changed),
             "weight_norm": float(np.linalg.norm(weights[name])),
             "near_zero_fraction": float(np.mean(np.abs(weights[name]) < p.near_zero)),
         }
