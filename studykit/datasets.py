@@ -20,6 +20,12 @@ class Split:
     x_val: np.ndarray
     y_val: np.ndarray
 
+    def sets(self, train_labels: np.ndarray | None = None) -> dict[str, tuple]:
+        """{"train": (x, y), "validation": (x, y)}; ``train_labels`` replaces y_train (e.g.
+        deliberately corrupted labels, measured as trained on)."""
+        labels = self.y_train if train_labels is None else train_labels
+        return {"train": (self.x_train, labels), "validation": (self.x_val, self.y_val)}
+
     @property
     def n_classes(self) -> int:
         return int(max(self.y_train.max(), self.y_val.max())) + 1

@@ -54,8 +54,3 @@ def noisy_digits(seed: int, n_train: int, label_noise: float):
     data = datasets.digits(seed=seed, n_train=n_train)
     noisy, changed = corrupt_labels(data.y_train, label_noise, 10, np.random.default_rng(seed))
     return data, noisy, changed
-
-
-def noisy_sets(data, noisy: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The sets to measure: training examples with the labels trained on, clean validation."""
-    return {"train": (data.x_train, noisy), "validation": (data.x_val, data.y_val)}

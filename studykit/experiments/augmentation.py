@@ -203,11 +203,7 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
             model,
             data.x_train,
             data.y_train,
-            {
-                "train": (data.x_train, data.y_train),
-                "validation": (data.x_val, data.y_val),
-                "shifted": (shifted, data.y_val),
-            },
+            {**data.sets(), "shifted": (shifted, data.y_val)},
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,

@@ -166,7 +166,7 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
                 model,
                 data.x_train,
                 data.y_train,
-                {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
+                data.sets(),
                 epochs=p.epochs,
                 batch_size=p.batch_size,
                 seed=None,  # model.fit shuffles (Keras' global seed, set by restart)

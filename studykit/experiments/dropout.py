@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from studykit.experiments._data import noisy_digits, noisy_sets
+from studykit.experiments._data import noisy_digits
 from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
@@ -101,7 +101,7 @@ def _train(p: DropoutParams, data, noisy, rate, index, progress):
         model,
         data.x_train,
         noisy,
-        noisy_sets(data, noisy),
+        data.sets(noisy),
         epochs=p.epochs,
         batch_size=p.batch_size,
         seed=p.seed,

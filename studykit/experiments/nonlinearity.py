@@ -94,7 +94,7 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
     data = datasets.circles(p.samples, noise=p.noise, seed=p.seed)
     probe = grid_points(np.concatenate([data.x_train, data.x_val]))
     x_all = np.concatenate([data.x_train, data.x_val, probe])
-    sets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
+    sets = data.sets()
     history, grid, warnings = [], [], []
     findings: dict[str, float] = {}
     models = {}

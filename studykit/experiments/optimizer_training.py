@@ -127,7 +127,7 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
             model,
             data.x_train,
             data.y_train,
-            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
+            data.sets(),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=None,  # model.fit shuffles (Keras' global seed, set above)

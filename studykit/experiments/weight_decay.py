@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._data import noisy_digits, noisy_sets
+from studykit.experiments._data import noisy_digits
 from studykit.experiments._evaluation import EVALUATION_COLUMNS
 from studykit.experiments._training import frame
 from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
@@ -153,7 +153,7 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
             model,
             data.x_train,
             noisy,
-            noisy_sets(data, noisy),
+            data.sets(noisy),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,

@@ -168,7 +168,7 @@ def _train_curves(p: WeightInitParams, data, progress, start: float, span: float
             model,
             data.x_train,
             data.y_train,
-            {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)},
+            data.sets(),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=None,  # model.fit shuffles (Keras' global seed, set by restart)

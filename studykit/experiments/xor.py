@@ -101,7 +101,7 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
 
     data = datasets.xor(p.samples, noise=p.noise, seed=p.seed)
     y_train = data.y_train.astype("float32").reshape(-1, 1)
-    sets = {"train": (data.x_train, data.y_train), "validation": (data.x_val, data.y_val)}
+    sets = data.sets()
     probe = grid_points(np.concatenate([data.x_train, data.x_val, CORNERS]))
     history, grid, corner_rows, warnings = [], [], [], []
     findings: dict[str, float] = {}
