@@ -6,6 +6,7 @@ docs/questions.md for the format.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -51,14 +52,73 @@ class _Model(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
 
 
+def pattern_groups(pattern: str) -> list[list[str]]:
+    """Split a detection pattern 'a | b + c' into concept groups [['a', 'b'], ['c']].
+
+    Every group must be mentioned in one sentence; any alternative of a group counts.
+    """
+    groups = [[alt.strip() for alt in group.split("|")] for group in pattern.split("+")]
+    if any(not alt for group in groups for alt in group):
+        raise ValueError(
+            f"pattern {pattern!r} has an empty part; write concepts joined by '+', "
+            "alternatives by '|', e.g. '시그모이드 | sigmoid + 미분값 1'"
+        )
+    return groups
+
+
+def _finite(value: float | None, name: str) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+
+
 class KeyPoint(_Model):
     point: Text
     synonyms: list[Text] = Field(default_factory=list)
+    requires: list[Text] = Field(default_factory=list)
+    quantity: list[Text] = Field(default_factory=list)
+    value: float | None = None
+    tolerance: Annotated[float, Field(ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _claim_fields(self):
+        for group in self.requires:
+            pattern_groups(group)
+        if (self.value is None) != (not self.quantity):
+            raise ValueError("quantity/value: give both (the quantity's names and its value)")
+        _finite(self.value, "value")
+        _finite(self.tolerance, "tolerance")
+        return self
 
     @property
     def terms(self) -> list[str]:
         """The phrases that count as mentioning this point (the point itself included)."""
         return [self.point, *self.synonyms]
+
+    @property
+    def required_groups(self) -> list[list[str]]:
+        """Concept groups that must also appear in the sentence that states the point."""
+        return [alt for group in self.requires for alt in pattern_groups(group)]
+
+
+class Misconception(_Model):
+    claim: Text
+    correction: Text
+    detect: list[Text] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _patterns(self):
+        for pattern in self.detect:
+            pattern_groups(pattern)
+        return self
+
+
+class FollowUp(_Model):
+    """An answered follow-up (꼬리 질문): becomes a free question linked to its parent."""
+
+    question: Text
+    answer: Text
+    key_points: list[KeyPoint] = Field(min_length=1)
+    misconceptions: list[Misconception] = Field(default_factory=list)
 
 
 class Option(_Model):
@@ -104,7 +164,8 @@ class Question(_Model):
     question: Text
     answer: Text
     key_points: list[KeyPoint] = Field(default_factory=list)
-    follow_ups: list[Text] = Field(min_length=1, max_length=3)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    follow_ups: list[FollowUp | Text] = Field(default_factory=list, max_length=3)
     common_mistake: str | None = None
     experiment: ExperimentLink | None = None
     notes: list[Text] = Field(min_length=1)
@@ -114,11 +175,14 @@ class Question(_Model):
     unit: str | None = None
     predict: Prediction | None = None
     topic: str = ""  # filled in from the file's topic block
+    parent: str | None = None  # set on an answered follow-up: the id of its question
 
     @model_validator(mode="after")
     def _kind_fields(self):
         kind = self.kind
-        if kind == "free" and len(self.key_points) < 2:
+        if self.parent is None and not self.follow_ups:
+            raise ValueError("follow_ups: a question needs 1-3 follow-ups (꼬리 질문)")
+        if kind == "free" and self.parent is None and len(self.key_points) < 2:
             raise ValueError("key_points: a free-answer question needs at least 2 key points")
         if kind == "choice":
             if not self.options or len(self.options) < 2:
@@ -129,6 +193,8 @@ class Question(_Model):
             raise ValueError(
                 "value/tolerance: a numeric question needs both `value` and `tolerance`"
             )
+        _finite(self.value, "value")
+        _finite(self.tolerance, "tolerance")
         if kind == "predict" and (self.predict is None or self.experiment is None):
             raise ValueError("predict/experiment: a predict question needs both blocks")
         unknown = sorted(set(self.notes) - NOTE_STEMS)
@@ -139,6 +205,29 @@ class Question(_Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def follow_up_texts(self) -> list[str]:
+        return [f if isinstance(f, str) else f.question for f in self.follow_ups]
+
+    def answered_follow_ups(self) -> list[Question]:
+        """Each answered follow-up as a free question of its own, id '<parent id>-f<n>'."""
+        return [
+            Question(
+                id=f"{self.id}-f{number}",
+                kind="free",
+                difficulty=self.difficulty,
+                question=f.question,
+                answer=f.answer,
+                key_points=f.key_points,
+                misconceptions=f.misconceptions,
+                notes=self.notes,
+                topic=self.topic,
+                parent=self.id,
+            )
+            for number, f in enumerate(self.follow_ups, start=1)
+            if not isinstance(f, str)
+        ]
 
 
 class TopicInfo(_Model):
@@ -161,6 +250,10 @@ class Topic:
     summary: str
     questions: tuple[Question, ...]
 
+    @property
+    def follow_up_questions(self) -> list[Question]:
+        return [child for q in self.questions for child in q.answered_follow_ups()]
+
 
 @dataclass(frozen=True)
 class Bank:
@@ -168,7 +261,13 @@ class Bank:
 
     @property
     def questions(self) -> list[Question]:
+        """The main questions (answered follow-ups are in ``all_questions``)."""
         return [q for topic in self.topics for q in topic.questions]
+
+    @property
+    def all_questions(self) -> list[Question]:
+        """Main questions, each followed by its answered follow-ups."""
+        return [x for q in self.questions for x in (q, *q.answered_follow_ups())]
 
     def topic(self, topic_id: str) -> Topic:
         for topic in self.topics:
@@ -177,7 +276,7 @@ class Bank:
         raise KeyError(f"no topic {topic_id!r}")
 
     def question(self, question_id: str) -> Question:
-        for question in self.questions:
+        for question in self.all_questions:
             if question.id == question_id:
                 return question
         raise KeyError(f"no question {question_id!r}")
@@ -268,7 +367,7 @@ def _load(
     directory: Path | str | None, experiments: Mapping[str, Mapping[str, object]] | None
 ) -> tuple[list[Topic], list[str]]:
     directory = Path(directory) if directory is not None else questions_dir()
-    paths = sorted(directory.glob("*.yaml"))
+    paths = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
     if not paths:
         return [], [f"{directory}: no question files (*.yaml) found"]
     problems: list[str] = []

@@ -1,81 +1,54 @@
-"""Grading: key-point coverage for free answers, choice, numeric and predict-then-run.
+"""Grading: evidence for free answers; choice, numeric and predict-then-run answers.
 
-Free answers are matched on a normalized form: Unicode NFKC, lower case, and every space,
-hyphen and punctuation mark removed. Korean particles need no special handling because the
-key-point terms are stems ("기울기 소실") that stay a substring of the inflected answer
-("기울기소실이"), and spacing differences disappear with the spaces.
+A free answer is checked claim by claim (docs/questions.md, "How a free answer is checked"):
+the answer and the bank's phrases are analysed into lemmas by Kiwi (``analyser``), a phrase
+matches when its words appear close together inside one sentence, a match inside a negated
+clause denies the point, a number next to the wrong value contradicts it, and the bank's
+misconception patterns flag typical wrong claims. The result is evidence for the learner (which
+sentence stated what), not a verdict: the learner chooses the rating.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from studykit.quiz.bank import Interval, KeyPoint, Question
+from studykit.quiz import analyser as kiwi
+from studykit.quiz.bank import Interval, KeyPoint, Misconception, Question, pattern_groups
+from studykit.quiz.bank import questions_dir as _questions_dir
 
 RATINGS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
 RATING_NAMES = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 
-_NOT_WORD = re.compile(r"[\W_]+")  # keeps letters and digits of every script (ŷ, Σ, ½, 한글)
-_PAREN = re.compile(r"\(([^)]*)\)")
-# Particles a key-point author may have left on a term; stripped from the term's end.
-_TRAILING_PARTICLES = (
-    "으로",
-    "에서",
-    "에게",
-    "이다",
-    "은",
-    "는",
-    "이",
-    "가",
-    "을",
-    "를",
-    "의",
-    "로",
-    "와",
-    "과",
-    "도",
-)
+STATED, DENIED, CONTRADICTED, MISSING = "stated", "denied", "contradicted", "missing"
+_MAX_COMBINATIONS = 4096
 
 
-def normalize(text: str) -> str:
-    """Lower-cased NFKC text with spaces, hyphens and punctuation removed."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+@dataclass(frozen=True)
+class PointCheck:
+    """What the answer does with one key point, and the learner's sentence that shows it."""
+
+    point: str
+    status: str  # stated | denied | contradicted | missing
+    evidence: str | None = None
 
 
-def _term_variants(term: str) -> set[str]:
-    """The term, its parenthesised part and the rest separately, particles stripped."""
-    parts = {term, _PAREN.sub("", term), *_PAREN.findall(term)}
-    variants = set()
-    for part in parts:
-        norm = normalize(part)
-        if len(norm) < 2:
-            continue
-        variants.add(norm)
-        for particle in _TRAILING_PARTICLES:
-            if (
-                norm.endswith(particle)
-                and len(norm) - len(particle) >= 2
-                and re.search("[가-힣]", norm)
-            ):
-                variants.add(norm[: -len(particle)])
-    return variants
-
-
-def mentions(answer: str, point: KeyPoint) -> bool:
-    """Whether ``answer`` mentions ``point`` (any of its terms, after normalization)."""
-    text = normalize(answer)
-    return any(variant in text for term in point.terms for variant in _term_variants(term))
+@dataclass(frozen=True)
+class MisconceptionFound:
+    claim: str
+    correction: str
+    evidence: str
 
 
 @dataclass(frozen=True)
 class Grade:
     """The outcome of grading one answer.
 
-    ``correct`` is None for free answers (the learner judges them); ``score`` is in [0, 1];
-    ``hits`` has one flag per key point; ``suggested_rating`` is 1-4 (다시..쉬움).
+    ``correct`` is None for free answers (the learner judges them); ``score`` is the share of
+    key points stated, in [0, 1]; ``hits`` has one flag per key point; ``suggested_rating`` is
+    1-3 (다시..알맞음; 쉬움 is never suggested).
     """
 
     score: float
@@ -84,28 +57,216 @@ class Grade:
     hits: tuple[bool, ...] = ()
     feedback: str = ""
     details: dict = field(default_factory=dict)
+    points: tuple[PointCheck, ...] = ()
+    misconceptions: tuple[MisconceptionFound, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """A misconception was found or a key point was denied or contradicted."""
+        return bool(self.misconceptions) or any(
+            p.status in (DENIED, CONTRADICTED) for p in self.points
+        )
 
 
-def suggest_rating(score: float) -> int:
-    if score >= 0.999:
-        return 4
-    if score >= 0.6:
-        return 3
-    if score >= 0.3:
+def suggest_rating(score: float, flagged: bool = False) -> int:
+    if score <= 0:
+        return 1
+    if flagged or score < 0.5:
         return 2
-    return 1
+    return 3
 
 
-def grade_free(question: Question, answer: str) -> Grade:
-    hits = tuple(mentions(answer, point) for point in question.key_points)
-    score = sum(hits) / len(hits) if hits else 0.0
-    missing = [p.point for p, hit in zip(question.key_points, hits, strict=True) if not hit]
-    feedback = (
-        "핵심 내용을 모두 언급했습니다."
-        if not missing
-        else f"핵심 {len(hits)}개 중 {sum(hits)}개를 언급했습니다. 빠진 내용: " + ", ".join(missing)
+# --- matching -----------------------------------------------------------------------------
+
+
+def _token_matches(term_token: str, lemma: str) -> bool:
+    if term_token.endswith("*") and len(term_token) > 1:
+        return lemma.startswith(term_token[:-1])
+    return term_token == lemma
+
+
+def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[tuple[int, ...]]:
+    """Position sets where every word of ``term`` appears close together (any order).
+
+    A negation in the term must sit right next to the word it negates ("사라지지 않다" is
+    matched by "안 사라진다" but not by "소실과는 관계가 없다").
+    """
+    if not term:
+        return []
+    candidates = []
+    for token in term:
+        where = [i for i, lemma in enumerate(lemmas) if _token_matches(token, lemma.text)]
+        if not where:
+            return []
+        candidates.append(where)
+    limit = 2 * len(term) + 1
+    negations = [j for j, token in enumerate(term) if token == kiwi.NOT]
+    found = set()
+    for count, combo in enumerate(itertools.product(*candidates)):
+        if count >= _MAX_COMBINATIONS:
+            break
+        if len(set(combo)) < len(combo) or max(combo) - min(combo) >= limit:
+            continue
+        if all(_negates_neighbour(combo, j) for j in negations):
+            found.add(tuple(sorted(combo)))
+    return sorted(found, key=lambda c: (c[-1] - c[0], c))
+
+
+def _negates_neighbour(combo: tuple[int, ...], j: int) -> bool:
+    neighbours = [combo[k] for k in (j - 1, j + 1) if 0 <= k < len(combo)]
+    return not neighbours or any(abs(combo[j] - n) == 1 for n in neighbours)
+
+
+def _denied(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> bool:
+    """An odd number of negations in the matched clauses, outside the matched words."""
+    clauses = {lemmas[i].clause for i in positions}
+    negations = sum(
+        1
+        for i, lemma in enumerate(lemmas)
+        if lemma.text == kiwi.NOT and lemma.clause in clauses and i not in positions
     )
-    return Grade(score, suggest_rating(score), None, hits, feedback)
+    return negations % 2 == 1
+
+
+@dataclass
+class _Sentence:
+    text: str
+    lemmas: tuple[kiwi.Lemma, ...]
+    used: set[int] = field(default_factory=set)  # words that flagged a misconception
+
+
+def _group_matches(
+    analyser: kiwi.Analyser, group: list[str], sentence: _Sentence
+) -> list[tuple[int, ...]]:
+    return [
+        combo
+        for alternative in group
+        for combo in _occurrences(analyser.phrase(alternative), sentence.lemmas)
+    ]
+
+
+def _all_groups(
+    analyser: kiwi.Analyser, groups: list[list[str]], sentence: _Sentence
+) -> list[set[int]]:
+    """Position sets covering one match of every group (empty list if a group is absent)."""
+    options = [_group_matches(analyser, group, sentence) for group in groups]
+    if any(not option for option in options):
+        return []
+    combined = []
+    for count, choice in enumerate(itertools.product(*options)):
+        if count >= _MAX_COMBINATIONS:
+            break
+        combined.append(set().union(*choice))
+    return combined
+
+
+def _point_terms(point: KeyPoint) -> list[str]:
+    return [re.sub(r"\([^)]*\)", " ", point.point), *point.synonyms]
+
+
+def _nearest_number(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> float | None:
+    """The number stated for a quantity: the first after it in its clause, else the last before.
+
+    A number directly followed by a negation ("0.999가 아니라") is skipped.
+    """
+    clause = lemmas[max(positions)].clause
+
+    def usable(i: int) -> bool:
+        lemma = lemmas[i]
+        negated = i + 1 < len(lemmas) and lemmas[i + 1].text == kiwi.NOT
+        return lemma.number is not None and i not in positions and not negated
+
+    after = [i for i in range(max(positions) + 1, len(lemmas)) if lemmas[i].clause == clause]
+    before = [i for i in range(min(positions)) if lemmas[i].clause == lemmas[min(positions)].clause]
+    for i in [*after, *reversed(before)]:
+        if usable(i):
+            return lemmas[i].number
+    return None
+
+
+def _check_point(
+    analyser: kiwi.Analyser, point: KeyPoint, sentences: list[_Sentence]
+) -> PointCheck:
+    required = point.required_groups
+    denied_in: str | None = None
+    contradicted_in: str | None = None
+    for sentence in sentences:
+        for term in _point_terms(point):
+            for combo in _occurrences(analyser.phrase(term), sentence.lemmas):
+                if sentence.used & set(combo):
+                    continue
+                extras = _all_groups(analyser, required, sentence) if required else [set()]
+                for extra in extras:
+                    positions = set(combo) | extra
+                    if _denied(sentence.lemmas, positions):
+                        denied_in = denied_in or sentence.text
+                    else:
+                        return PointCheck(point.point, STATED, sentence.text)
+        if point.value is None:
+            continue
+        for quantity in point.quantity:
+            for combo in _occurrences(analyser.phrase(quantity), sentence.lemmas):
+                if sentence.used & set(combo) or _denied(sentence.lemmas, set(combo)):
+                    continue
+                number = _nearest_number(sentence.lemmas, set(combo))
+                if number is None:
+                    continue
+                if math.isclose(number, point.value, rel_tol=1e-9, abs_tol=point.tolerance):
+                    return PointCheck(point.point, STATED, sentence.text)
+                contradicted_in = contradicted_in or sentence.text
+    if contradicted_in is not None:
+        return PointCheck(point.point, CONTRADICTED, contradicted_in)
+    if denied_in is not None:
+        return PointCheck(point.point, DENIED, denied_in)
+    return PointCheck(point.point, MISSING)
+
+
+def _find_misconception(
+    analyser: kiwi.Analyser, misconception: Misconception, sentences: list[_Sentence]
+) -> MisconceptionFound | None:
+    for sentence in sentences:
+        for pattern in misconception.detect:
+            for positions in _all_groups(analyser, pattern_groups(pattern), sentence):
+                if not _denied(sentence.lemmas, positions):
+                    sentence.used |= positions
+                    return MisconceptionFound(
+                        misconception.claim, misconception.correction, sentence.text
+                    )
+    return None
+
+
+def default_analyser() -> kiwi.Analyser:
+    return kiwi.analyser_for(str(_questions_dir()))
+
+
+def grade_free(question: Question, answer: str, analyser: kiwi.Analyser | None = None) -> Grade:
+    """Check a free answer claim by claim; see the module docstring."""
+    analyser = analyser or default_analyser()
+    sentences = [_Sentence(s.text, s.lemmas) for s in analyser.sentences(answer or "")]
+    found = [
+        hit
+        for misconception in question.misconceptions
+        if (hit := _find_misconception(analyser, misconception, sentences))
+    ]
+    points = tuple(_check_point(analyser, point, sentences) for point in question.key_points)
+    hits = tuple(p.status == STATED for p in points)
+    score = sum(hits) / len(hits) if hits else 0.0
+    grade = Grade(score, 1, None, hits, "", {}, points, tuple(found))
+    rating = suggest_rating(score, grade.flagged)
+    return Grade(score, rating, None, hits, _feedback(grade), {}, points, tuple(found))
+
+
+def _feedback(grade: Grade) -> str:
+    parts = [f"핵심 포인트 {len(grade.points)}개 중 {sum(grade.hits)}개 확인"]
+    denied = sum(p.status == DENIED for p in grade.points)
+    contradicted = sum(p.status == CONTRADICTED for p in grade.points)
+    if denied:
+        parts.append(f"부정된 포인트 {denied}개")
+    if contradicted:
+        parts.append(f"값이 다른 포인트 {contradicted}개")
+    if grade.misconceptions:
+        parts.append(f"오개념 {len(grade.misconceptions)}개")
+    return ", ".join(parts) + "."
 
 
 def grade_choice(question: Question, selected: list[int]) -> Grade:
@@ -120,16 +281,53 @@ def grade_choice(question: Question, selected: list[int]) -> Grade:
 
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_COUNTERS = ("퍼센트", "픽셀", "가지", "px", "배", "회", "번", "개", "층", "칸", "%")
+_ENDINGS = ("입니다", "이에요", "예요", "이요", "요", "정도", ".", "。", ",")
+_PREFIXES = ("약", "대략", "≈", "~")
 
 
-def parse_number(text: str) -> float:
-    """Parse '0.25', '1/4', '25%', '1,024', '1e-3' (spaces allowed); ValueError in Korean."""
-    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace(" ", "")
-    percent = cleaned.endswith("%")
-    cleaned = cleaned.removesuffix("%")
+def _strip_words(text: str, unit: str | None) -> tuple[str, bool]:
+    """Remove 'about', a final full stop or copula, parentheses and the unit or a counter."""
+    percent = False
+    changed = True
+    while changed and text:
+        changed = False
+        for prefix in _PREFIXES:
+            if text.startswith(prefix):
+                text, changed = text[len(prefix) :].strip(), True
+        for ending in _ENDINGS:
+            if text.endswith(ending) and len(text) > len(ending):
+                text, changed = text[: -len(ending)].strip(), True
+        if text.startswith("(") and text.endswith(")"):
+            text, changed = text[1:-1].strip(), True
+        for counter in ((unit,) if unit else ()) + _COUNTERS:
+            if text.endswith(counter) and len(text) > len(counter):
+                percent = percent or counter in ("%", "퍼센트")
+                text, changed = text[: -len(counter)].strip(), True
+    return text, percent
+
+
+def parse_number(text: str, unit: str | None = None) -> float:
+    """Read a number the way a learner types it; ValueError with a Korean hint otherwise.
+
+    Accepts 0.25, 1/4, 25%, 1,024, 1e-3, −4 (Unicode minus or dash), (−4), '약 32', '32회'
+    (the question's unit and the counters 배 회 번 개 픽셀 ...), and a final full stop. A comma
+    that is not a thousands separator ('0,25', '3,2') is refused as ambiguous.
+    """
+    cleaned = kiwi.normalize(str(text)).strip()
+    cleaned, percent = _strip_words(cleaned, kiwi.normalize(unit).strip() if unit else None)
+    cleaned = cleaned.replace(" ", "")
+    if "," in cleaned:
+        if not _THOUSANDS.match(cleaned):
+            raise ValueError(
+                f"쉼표(,)가 소수점인지 천 단위 구분인지 알 수 없습니다: {text!r}. "
+                "소수점은 점으로 적으세요 (예: 0.25), 천 단위는 1,024처럼 세 자리씩 끊으세요."
+            )
+        cleaned = cleaned.replace(",", "")
     try:
-        if "/" in cleaned:
-            top, bottom = cleaned.split("/", 1)
+        if cleaned.count("/") == 1:
+            top, bottom = cleaned.split("/")
             if not (_NUMBER.match(top) and _NUMBER.match(bottom)):
                 raise ValueError
             value = float(top) / float(bottom)
@@ -139,13 +337,15 @@ def parse_number(text: str) -> float:
             raise ValueError
     except (ValueError, ZeroDivisionError):
         raise ValueError(
-            f"숫자로 읽을 수 없습니다: {text!r}. 예: 0.25, 1/4, 25%, 1e-3 처럼 입력하세요."
+            f"숫자로 읽을 수 없습니다: {text!r}. 예: 0.25, 1/4, 25%, 1e-3, -4 처럼 입력하세요."
         ) from None
+    if not math.isfinite(value):
+        raise ValueError(f"유한한 숫자가 아닙니다: {text!r}. 예: 0.25, 1e-3 처럼 입력하세요.")
     return value / 100 if percent else value
 
 
 def grade_numeric(question: Question, answer: str) -> Grade:
-    value = parse_number(answer)
+    value = parse_number(answer, question.unit)
     expected, tolerance = float(question.value), float(question.tolerance)
     correct = math.isclose(value, expected, rel_tol=0.0, abs_tol=tolerance + 1e-9)
     unit = f" {question.unit}" if question.unit else ""

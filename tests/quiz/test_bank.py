@@ -63,7 +63,7 @@ def test_valid_file_loads(tmp_path):
         ("    difficulty: 1\n", "    difficulty: 5\n", "field `difficulty`"),
         ("    question: 질문?\n", "", "field `question`: required field is missing"),
         ("    answer: 답입니다.\n", "    answer: ''\n", "field `answer`"),
-        ('    follow_ups: ["꼬리 질문?"]\n', "    follow_ups: []\n", "field `follow_ups`"),
+        ('    follow_ups: ["꼬리 질문?"]\n', "    follow_ups: []\n", "follow_ups"),
         ("      - point: 미분값\n", "", "key_points: a free-answer question needs at least 2"),
         ("[004_a0cbd5e94b658168]", "[999_nope]", "notes: unknown note"),
         ("name: vanishing_gradient", "name: warp_drive", "unknown experiment 'warp_drive'"),

@@ -1,0 +1,290 @@
+"""Korean text → sentences of lemmas, for the answer check (Kiwi, loaded lazily, once).
+
+Kiwi (`kiwipiepy`; its model ships inside the PyPI package `kiwipiepy_model`) splits a text
+into sentences and morphemes. Each sentence becomes a list of ``Lemma``: particles, endings,
+하다/되다 and auxiliary verbs are dropped, verbs keep their dictionary stem, every negation or
+reversal word becomes ``NOT``, loanwords and English terms are mapped to one form through the
+bank's table of equivalent words, and numbers and identifiers (0.25, 1,024, β1, L2) become one
+token each. Clause numbers inside a sentence let the grader decide which words a negation
+covers.
+
+Loading Kiwi takes about 2 s and 0.5 GB, so it happens once, on first use or in a background
+thread started by ``start_loading()``; importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+NOT = "NOT"
+EQUIVALENTS_FILE = "_equivalents.yaml"
+
+# Connective endings after which a new clause starts (a negation in one clause does not
+# reach the other). Endings such as 거나, 지 (in 하지 않다) or 어 (in 느려지다) do not.
+_CLAUSE_ENDINGS = frozenset(
+    "고 며 으며 지만 는데 은데 ᆫ데 던데 으나 나 면서 으면서 어서 아서 라서 여서 니까 으니까 "
+    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요".split()
+)
+_NEGATIONS = {
+    ("않", "VX"),
+    ("못하", "VX"),
+    ("말", "VX"),
+    ("안", "MAG"),
+    ("못", "MAG"),
+    ("오히려", "MAG"),
+    ("없", "VA"),
+    ("아니", "VCN"),
+    ("상관없", "VA"),
+    ("관계없", "VA"),
+    ("무관하", "VA"),
+    ("필요없", "VA"),
+}
+_DROPPED_FORMS = {"것", "거", "등", "들", "하", "되"}
+_KEPT_TAGS = ("NN", "NR", "NP", "VV", "VA", "MAG", "MM", "XR", "SL", "SH", "SN", "SW", "NA")
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2044": "/"})
+# One token for numbers (1,024 · 0.25 · 1e-3 · .5) and for identifiers with digits (β1, L2).
+_IDENTIFIER = re.compile(r"[A-Za-zα-ωΑ-Ω]+_?\d+(?:\.\d+)?")
+_NUMBER = re.compile(
+    r"(?<![A-Za-z\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
+    r"(?![A-Za-z\d])"
+)
+_ENGLISH_PLURAL = re.compile(r"^([a-z]{3,}[^s])s$")
+# Kiwi keeps "…빨라요. β1은 …" together; a full stop, ? or ! before a space always ends one.
+_SENTENCE_END = re.compile(r"(?<=[.?!。])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Lemma:
+    text: str
+    clause: int
+    start: int  # character offsets in the analysed (NFKC) text
+    end: int
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    lemmas: tuple[Lemma, ...]
+
+
+def normalize(text: str) -> str:
+    """NFKC, with the Unicode minus, dashes and fraction slash as ASCII."""
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
+def number_value(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def number_token(value: float) -> str:
+    return format(value, ".12g")
+
+
+# --- Kiwi, loaded once -------------------------------------------------------------------
+
+_lock = threading.Lock()
+_kiwi = None
+
+
+def _load():
+    global _kiwi
+    with _lock:
+        if _kiwi is None:
+            from kiwipiepy import Kiwi
+
+            kiwi = Kiwi()
+            kiwi.tokenize("준비")  # the first call builds internal tables
+            _kiwi = kiwi
+    return _kiwi
+
+
+def start_loading() -> None:
+    """Load Kiwi in a background thread (a page calls this so the first check is fast)."""
+    if _kiwi is None and not _lock.locked():
+        threading.Thread(target=_load, name="kiwi-loader", daemon=True).start()
+
+
+def is_loaded() -> bool:
+    return _kiwi is not None
+
+
+# --- the table of equivalent words ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Equivalents:
+    """Phrase → canonical lemma sequence; longest phrases are replaced first."""
+
+    phrases: dict[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+    def apply(self, lemmas: list[Lemma]) -> list[Lemma]:
+        out: list[Lemma] = []
+        i = 0
+        while i < len(lemmas):
+            for size in range(min(self.longest, len(lemmas) - i), 0, -1):
+                window = lemmas[i : i + size]
+                key = tuple(lemma.text for lemma in window)
+                canonical = self.phrases.get(key)
+                if canonical is not None and len({lemma.clause for lemma in window}) == 1:
+                    first, last = window[0], window[-1]
+                    out.extend(
+                        Lemma(text, first.clause, first.start, last.end) for text in canonical
+                    )
+                    i += size
+                    break
+            else:
+                out.append(lemmas[i])
+                i += 1
+        return out
+
+
+def _raw_lemmas(text: str) -> list[Sentence]:
+    """Sentences of lemmas before the equivalence table is applied."""
+    text = normalize(text)
+    if not text.strip():
+        return []
+    spans: list[tuple[int, int, str, float | None]] = []
+    taken = [False] * len(text)
+    for pattern in (_IDENTIFIER, _NUMBER):
+        for match in pattern.finditer(text):
+            if any(taken[match.start() : match.end()]):
+                continue
+            start, word = match.start(), match.group()
+            if pattern is _NUMBER:
+                negative = start > 0 and text[start - 1] == "-"
+                negative = negative and (start == 1 or text[start - 2] in " (=:~")
+                value = -number_value(word) if negative else number_value(word)
+                spans.append((start, match.end(), number_token(value), value))
+            else:
+                spans.append((start, match.end(), word.lower().replace("_", ""), None))
+            for k in range(match.start(), match.end()):
+                taken[k] = True
+    spans.sort()
+    sentences = []
+    chunks, offset = [], 0
+    for piece in _SENTENCE_END.split(text):
+        offset = text.index(piece, offset)
+        chunks.append((offset, piece))
+        offset += len(piece)
+    kiwi_sentences = [
+        (offset, sentence)
+        for offset, piece in chunks
+        if piece.strip()
+        for sentence in _load().split_into_sents(piece, return_tokens=True)
+    ]
+    for chunk_offset, sentence in kiwi_sentences:
+        lemmas: list[Lemma] = []
+        clause = 0
+        used_spans: set[int] = set()
+        pending_prefix = ""
+        previous_tag = ""
+        for token in sentence.tokens:
+            start, end, form = chunk_offset + token.start, chunk_offset + token.end, token.form
+            tag = token.tag.split("-")[0]  # VA-I, VV-R: irregular conjugation classes
+            span_index = next(
+                (i for i, (s, e, _, _) in enumerate(spans) if s < end and start < e), None
+            )
+            if span_index is not None:
+                if span_index not in used_spans:
+                    used_spans.add(span_index)
+                    s, e, canonical, value = spans[span_index]
+                    lemmas.append(Lemma(canonical, clause, s, e, value))
+                continue
+            if (tag == "EC" and form in _CLAUSE_ENDINGS) or tag in ("MAJ", "SF"):
+                clause += 1
+                continue
+            if tag == "SP" and form in ",;":
+                clause += 1
+                continue
+            if (form, tag) in _NEGATIONS:
+                lemmas.append(Lemma(NOT, clause, start, end))
+                continue
+            if tag == "XPN":
+                pending_prefix = form
+                continue
+            # Kiwi sometimes reads 기울기 as 기울/VV + 기/ETN: keep the noun.
+            nominal = tag == "ETN" and form == "기" and previous_tag in ("VV", "VA")
+            previous_tag = tag
+            if (tag == "XSN" and lemmas and form != "들") or (nominal and lemmas):
+                last = lemmas[-1]
+                lemmas[-1] = Lemma(last.text + form, last.clause, last.start, end)
+                continue
+            if not tag.startswith(_KEPT_TAGS) or form in _DROPPED_FORMS:
+                continue
+            if tag == "SL":
+                form = form.lower()
+                form = _ENGLISH_PLURAL.sub(r"\1", form)
+            lemmas.append(Lemma(pending_prefix + form, clause, start, end))
+            pending_prefix = ""
+        sentences.append(Sentence(sentence.text, tuple(lemmas)))
+    return sentences
+
+
+@functools.lru_cache(maxsize=4)
+def _equivalents(path: str) -> Equivalents:
+    groups = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for group in groups:
+        words = [str(word) for word in group]
+        canonical = _phrase_key(words[0])
+        for word in words:
+            for key in _phrase_keys(word):
+                if key and key != canonical and NOT not in key:
+                    phrases[key] = canonical
+    return Equivalents(phrases, max((len(k) for k in phrases), default=1))
+
+
+def _as_sentence(phrase: str) -> str:
+    # Kiwi reads a lone "사라지다" as a noun; with a full stop it is the verb 사라지다.
+    phrase = phrase.strip()
+    return phrase + "." if phrase.endswith("다") else phrase
+
+
+def _phrase_key(phrase: str) -> tuple[str, ...]:
+    sentences = _raw_lemmas(_as_sentence(phrase))
+    return tuple(lemma.text for sentence in sentences for lemma in sentence.lemmas)
+
+
+def _phrase_keys(phrase: str) -> set[tuple[str, ...]]:
+    """The phrase as Kiwi reads it alone and inside a sentence (작아지다 → 작 or 작아지)."""
+    keys = {_phrase_key(phrase)}
+    for sentence in _raw_lemmas(phrase.strip()):
+        keys.add(tuple(lemma.text for lemma in sentence.lemmas))
+    return keys
+
+
+class Analyser:
+    """Analyse answers and bank phrases with one table of equivalent words."""
+
+    def __init__(self, equivalents_path: Path | str | None):
+        self._path = str(equivalents_path) if equivalents_path else None
+
+    @property
+    def equivalents(self) -> Equivalents:
+        if self._path is None or not Path(self._path).is_file():
+            return Equivalents({}, 1)
+        return _equivalents(self._path)
+
+    def sentences(self, text: str) -> list[Sentence]:
+        table = self.equivalents
+        return [Sentence(s.text, tuple(table.apply(list(s.lemmas)))) for s in _raw_lemmas(text)]
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019 - one analyser per bank folder
+    def phrase(self, phrase: str) -> tuple[str, ...]:
+        """A bank phrase as its lemma sequence (all sentences joined)."""
+        sentences = self.sentences(_as_sentence(phrase))
+        return tuple(lemma.text for s in sentences for lemma in s.lemmas)
+
+
+@functools.lru_cache(maxsize=8)
+def analyser_for(questions_dir: str) -> Analyser:
+    return Analyser(Path(questions_dir) / EQUIVALENTS_FILE)
