@@ -67,6 +67,7 @@ class Lemma:
     start: int  # character offsets in the analysed (NFKC) text
     end: int
     number: float | None = None
+    adverb: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _raw_lemmas(text: str) -> list[Sentence]:
         used_spans: set[int] = set()
         pending_prefix = ""
         previous_tag = ""
+        conditional_ends: set[int] = set()
         for token in sentence.tokens:
             start, end, form = chunk_offset + token.start, chunk_offset + token.end, token.form
             tag = token.tag.split("-")[0]  # VA-I, VV-R: irregular conjugation classes
@@ -201,6 +203,8 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                 continue
             if (tag == "EC" and form in _CLAUSE_ENDINGS) or tag in ("MAJ", "SF"):
                 clause += 1
+                if form in ("면", "으면"):
+                    conditional_ends.add(clause - 1)
                 continue
             if tag == "SP" and form in ",;":
                 clause += 1
@@ -223,10 +227,25 @@ def _raw_lemmas(text: str) -> list[Sentence]:
             if tag == "SL":
                 form = form.lower()
                 form = _ENGLISH_PLURAL.sub(r"\1", form)
-            lemmas.append(Lemma(pending_prefix + form, clause, start, end))
+            adverb = tag == "MAG"
+            lemmas.append(Lemma(pending_prefix + form, clause, start, end, adverb=adverb))
             pending_prefix = ""
+        lemmas = _join_must_clauses(lemmas, conditional_ends)
         sentences.append(Sentence(sentence.text, tuple(lemmas)))
     return sentences
+
+
+def _join_must_clauses(lemmas: list[Lemma], conditional_ends: set[int]) -> list[Lemma]:
+    """'안 V-면 안 되다' means 'must V': put the second negation into the first clause."""
+    by_clause: dict[int, list[int]] = {}
+    for i, lemma in enumerate(lemmas):
+        by_clause.setdefault(lemma.clause, []).append(i)
+    for clause in conditional_ends:
+        following = by_clause.get(clause + 1, [])
+        if len(following) == 1 and lemmas[following[0]].text == NOT:
+            i = following[0]
+            lemmas[i] = Lemma(NOT, clause, lemmas[i].start, lemmas[i].end)
+    return lemmas
 
 
 @functools.lru_cache(maxsize=4)

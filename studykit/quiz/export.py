@@ -64,7 +64,9 @@ def _answer(question: Question) -> str:
 def anki_deck(bank: Bank) -> genanki.Deck:
     deck = genanki.Deck(_stable_id("studykit-deck-v1"), "studykit::딥러닝 면접")
     for topic in bank.topics:
-        for question in topic.questions:
+        for question in [
+            q for main in topic.questions for q in (main, *main.answered_follow_ups())
+        ]:
             deck.add_note(
                 genanki.Note(
                     model=MODEL,
@@ -72,7 +74,7 @@ def anki_deck(bank: Bank) -> genanki.Deck:
                         html.escape(question.question),
                         _answer(question),
                         _items([p.point for p in question.key_points]),
-                        _items(question.follow_ups),
+                        _items(question.follow_up_texts),
                         html.escape(topic.title),
                     ],
                     tags=[f"studykit::{topic.id}", question.kind],

@@ -107,14 +107,19 @@ def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[
             break
         if len(set(combo)) < len(combo) or max(combo) - min(combo) >= limit:
             continue
-        if all(_negates_neighbour(combo, j) for j in negations):
+        if all(_negates_neighbour(lemmas, combo, j) for j in negations):
             found.add(tuple(sorted(combo)))
     return sorted(found, key=lambda c: (c[-1] - c[0], c))
 
 
-def _negates_neighbour(combo: tuple[int, ...], j: int) -> bool:
+def _negates_neighbour(lemmas: tuple[kiwi.Lemma, ...], combo: tuple[int, ...], j: int) -> bool:
+    """The negation at combo[j] is next to the word the term pairs it with (adverbs between)."""
     neighbours = [combo[k] for k in (j - 1, j + 1) if 0 <= k < len(combo)]
-    return not neighbours or any(abs(combo[j] - n) == 1 for n in neighbours)
+    for n in neighbours:
+        low, high = sorted((combo[j], n))
+        if high > low and all(lemmas[i].adverb for i in range(low + 1, high)):
+            return True
+    return not neighbours
 
 
 def _denied(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> bool:
@@ -206,7 +211,7 @@ def _check_point(
             continue
         for quantity in point.quantity:
             for combo in _occurrences(analyser.phrase(quantity), sentence.lemmas):
-                if sentence.used & set(combo) or _denied(sentence.lemmas, set(combo)):
+                if sentence.used & set(combo):
                     continue
                 number = _nearest_number(sentence.lemmas, set(combo))
                 if number is None:

@@ -39,6 +39,11 @@ def _run(name: str, params: dict[str, Any]) -> Result | None:
     return result
 
 
+def preset_result(name: str, preset: str) -> Result | None:
+    """The run of ``preset`` itself (cached, so free when the learner kept its settings)."""
+    return _run(name, experiments.get(name).preset(preset))
+
+
 def show_result(result: Result) -> None:
     st.success(result.summary)
     for warning in result.warnings:

@@ -1,7 +1,7 @@
-"""One question card: answer, reveal, key-point hits, rating, follow-ups, experiment.
+"""One question card: answer, reveal, the answer check's evidence, rating, follow-ups.
 
-Learner-written text is never rendered as Markdown/HTML: it stays inside input widgets or
-``st.text``.
+Bank text and learner text are never rendered as Markdown or HTML: they pass through
+``plain()`` or stay inside input widgets.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from datetime import datetime
 
 import streamlit as st
 
-from studykit.quiz import grading
+from studykit.quiz import analyser, grading
 from studykit.quiz.bank import Question
 from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store
-from studykit.ui.experiment import experiment_panel
+from studykit.ui.experiment import experiment_panel, preset_result
+from studykit.ui.text import plain
 
 DIFFICULTY = {1: "기초", 2: "중급", 3: "심화"}
 
@@ -58,28 +59,67 @@ def _rating_buttons(
         st.success(f"'{saved[0]}'(으)로 저장했습니다. 다음 복습: {_when(saved[1])}")
 
 
+_STATUS = {
+    grading.STATED: "✅",
+    grading.DENIED: "🚫",
+    grading.CONTRADICTED: "❗",
+    grading.MISSING: "⬜",
+}
+_STATUS_NOTE = {
+    grading.STATED: "내 답변",
+    grading.DENIED: "부정함",
+    grading.CONTRADICTED: "값이 다름",
+}
+
+
+def grade_free_answer(question: Question, answer: str) -> grading.Grade:
+    """Grade with the Korean analyser, with a spinner while it loads for the first time."""
+    if analyser.is_loaded():
+        return grading.grade_free(question, answer)
+    with st.spinner("답변 분석기(Kiwi)를 불러오는 중… (처음 한 번만, 몇 초)"):
+        return grading.grade_free(question, answer)
+
+
 def show_free_grade(question: Question, answer: str, whose: str) -> grading.Grade:
-    """Model answer, the key points (✅ where ``answer`` mentions them) and the feedback."""
-    grade = grading.grade_free(question, answer)
+    """Model answer, then the evidence: points stated, denied or missing, and misconceptions."""
+    grade = grade_free_answer(question, answer)
     _reveal_answer(question)
-    st.markdown(f"**핵심 포인트** ({whose}에서 찾은 것은 ✅)")
-    for point, hit in zip(question.key_points, grade.hits):
-        st.markdown(f"- ✅ :green[**{point.point}**]" if hit else f"- ⬜ {point.point}")
-    st.info(grade.feedback)
+    st.markdown(f"**핵심 포인트 확인** ({whose}에서 찾은 문장과 함께)")
+    for check in grade.points:
+        line = f"- {_STATUS[check.status]} **{plain(check.point)}**"
+        if check.evidence:
+            line += f"  \n  {_STATUS_NOTE[check.status]}: “{plain(check.evidence)}”"
+        st.markdown(line)
+    for found in grade.misconceptions:
+        st.error(
+            f"오개념 (misconception): {plain(found.claim)}  \n"
+            f"{whose}: “{plain(found.evidence)}”  \n"
+            f"바로잡기: {plain(found.correction)}"
+        )
+    (st.warning if grade.flagged else st.info)(
+        grade.feedback + " 자동 확인은 핵심 포인트를 찾아 줄 뿐 채점이 아닙니다."
+        " 모범 답안과 비교해 직접 평가하세요."
+    )
     return grade
 
 
 def _reveal_answer(question: Question) -> None:
     st.markdown("**모범 답안**")
-    st.markdown(question.answer)
+    st.markdown(plain(question.answer))
 
 
-def _follow_ups(question: Question) -> None:
-    st.markdown("**꼬리 질문**")
-    for follow_up in question.follow_ups:
-        st.markdown(f"- {follow_up}")
+def _follow_ups(question: Question, store: Store | None, key: str) -> None:
+    if question.follow_ups:
+        st.markdown("**꼬리 질문**")
+    children = {child.question: child for child in question.answered_follow_ups()}
+    for number, text in enumerate(question.follow_up_texts, start=1):
+        child = children.get(text)
+        st.markdown(f"{number}. {plain(text)}")
+        if child is not None and st.toggle("답해 보기", key=f"{key}-fu{number}"):
+            with st.container(border=True):
+                _free(child, store, f"{key}-fu{number}")
     if question.common_mistake:
-        st.warning("자주 하는 실수: " + question.common_mistake)
+        st.warning("자주 하는 실수: " + plain(question.common_mistake))
 
 
 def _free(question: Question, store: Store | None, key: str) -> None:
@@ -94,7 +134,7 @@ def _free(question: Question, store: Store | None, key: str) -> None:
     if not st.session_state.get(f"{key}-revealed"):
         return
     grade = show_free_grade(question, answer or "", "내 답변")
-    _follow_ups(question)
+    _follow_ups(question, store, key)
     _rating_buttons(question, store, key, grade.suggested_rating, answer or "", grade.score)
 
 
@@ -127,9 +167,9 @@ def _choice(question: Question, store: Store | None, key: str) -> None:
     for index, option in enumerate(options):
         mark = "⭕" if option.correct else "❌"
         chosen = " (내 선택)" if index in picked else ""
-        st.markdown(f"{mark} **{option.text}**{chosen} — {option.why}")
+        st.markdown(f"{mark} **{plain(option.text)}**{chosen} — {plain(option.why)}")
     _reveal_answer(question)
-    _follow_ups(question)
+    _follow_ups(question, store, key)
     answer = ", ".join(labels[i] for i in picked)
     _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score)
 
@@ -144,11 +184,11 @@ def _numeric(question: Question, store: Store | None, key: str) -> None:
     try:
         grade = grading.grade_numeric(question, answer)
     except ValueError as error:
-        st.error(str(error))
+        st.error(plain(str(error)))
         return
-    (st.success if grade.correct else st.error)(grade.feedback)
+    (st.success if grade.correct else st.error)(plain(grade.feedback))
     _reveal_answer(question)
-    _follow_ups(question)
+    _follow_ups(question, store, key)
     _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score)
 
 
@@ -169,22 +209,29 @@ def _predict(question: Question, store: Store | None, key: str) -> None:
             st.rerun()
         st.caption("예측을 확정하면 실험 실행 버튼이 나타납니다.")
         return
-    st.info(f"내 예측: {labels[locked]}")
+    st.info(f"내 예측: {plain(labels[locked])}")
     link = question.experiment
     result = experiment_panel(link.name, link.preset, f"{key}-exp", link.look_at)
     if result is None:
         return
-    try:
-        grade = grading.grade_prediction(question, locked, result.findings)
-    except KeyError:
-        st.error(
-            "이 설정의 실험 결과에는 채점에 필요한 측정값이 없습니다. "
-            "기본 설정으로 다시 실행해 보세요."
-        )
+    # The prediction is about the question's own preset: a run with changed settings is shown
+    # above as it is, but the grade comes from the preset's run.
+    graded = preset_result(link.name, link.preset)
+    if graded is None:
         return
-    (st.success if grade.correct else st.error)(grade.feedback)
+    if graded.params != result.params:
+        st.caption(
+            f"예측은 이 질문의 기본 설정(프리셋 '{link.preset}') 실행 결과로 채점합니다. "
+            "바꾼 설정의 결과는 위 그래프에 그대로 보입니다."
+        )
+    try:
+        grade = grading.grade_prediction(question, locked, graded.findings)
+    except KeyError:
+        st.error("이 실험 결과에는 채점에 필요한 측정값이 없습니다. 문제 은행을 확인해 주세요.")
+        return
+    (st.success if grade.correct else st.error)(plain(grade.feedback))
     _reveal_answer(question)
-    _follow_ups(question)
+    _follow_ups(question, store, key)
     _rating_buttons(question, store, key, grade.suggested_rating, labels[locked], grade.score)
 
 
@@ -202,7 +249,7 @@ def question_card(
     """Render one question with its experiment (if any), in an expander by default."""
     title = (
         f"Q{number}. [{question.kind_label} · {DIFFICULTY[question.difficulty]}] "
-        f"{question.question}"
+        f"{plain(question.question)}"
     )
     key = f"{key_prefix}-{question.id}"
     if in_expander:

@@ -9,22 +9,24 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from studykit.quiz import progress
+from studykit.quiz import analyser, progress
 from studykit.quiz.export import write_anki_package
 from studykit.quiz.scheduling import now_utc
 from studykit.ui import resources
 from studykit.ui.question import forget, question_card, show_free_grade
+from studykit.ui.text import plain
 
 RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
 
 
 def review_page() -> None:
     st.title("복습 (review)")
+    analyser.start_loading()
     bank = resources.bank()
     store = resources.store()
     if store is None:
         return
-    known = {q.id for q in bank.questions}
+    known = {q.id for q in bank.all_questions}
     due = [(qid, when) for qid, when in store.due_cards() if qid in known]
     current = st.session_state.get("review-current")
     if current is None or current not in known:
@@ -41,6 +43,8 @@ def review_page() -> None:
     st.caption(f"복습할 카드 {len(due)}장 (모든 주제, 가장 오래 밀린 카드부터)")
     question = bank.question(current)
     st.caption(f"주제: {bank.topic(question.topic).title}")
+    if question.parent is not None:
+        st.caption("꼬리 질문 · 원래 질문: " + bank.question(question.parent).question)
     question_card(question, store, 1, key_prefix="review", in_expander=False)
     if st.session_state.get(f"review-{current}-saved") and st.button("다음 카드", type="primary"):
         forget("review")
@@ -51,6 +55,7 @@ def review_page() -> None:
 def interview_page() -> None:
     st.title("모의 면접 (mock interview)")
     st.caption("무작위 질문에 답하고, 이어지는 꼬리 질문에 답한 뒤 모범 답안과 비교합니다.")
+    analyser.start_loading()
     bank = resources.bank()
     store = resources.store()
     state = st.session_state.setdefault("interview", {})
@@ -71,10 +76,10 @@ def interview_page() -> None:
             if left > 0
             else "⏰ 제한 시간이 지났습니다. 마무리해 주세요."
         )
-    steps = [question.question, *question.follow_ups]
+    steps = [question.question, *question.follow_up_texts]
     answers: list[str] = state.setdefault("answers", [])
     for index, prompt in enumerate(steps[: state["step"] + 1]):
-        st.markdown(f"**{'질문' if index == 0 else f'꼬리 질문 {index}'}.** {prompt}")
+        st.markdown(f"**{'질문' if index == 0 else f'꼬리 질문 {index}'}.** {plain(prompt)}")
         if index < len(answers):
             st.text(answers[index] or "(답변 없음)")
         else:
@@ -96,6 +101,12 @@ def interview_page() -> None:
         return
     st.divider()
     show_free_grade(question, answers[0], "첫 답변")
+    children = {child.question: child for child in question.answered_follow_ups()}
+    for index, text in enumerate(question.follow_up_texts, start=1):
+        child = children.get(text)
+        if child is not None and index < len(answers):
+            st.subheader(f"꼬리 질문 {index}")
+            show_free_grade(child, answers[index], f"꼬리 질문 {index} 답변")
     st.success(
         "면접 기록을 저장했습니다."
         if store is not None
