@@ -10,13 +10,13 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 import pydantic
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "questions"
 NOTES_DIR_ENV = "STUDYKIT_NOTES_DIR"
@@ -176,6 +176,7 @@ class Question(_Model):
     predict: Prediction | None = None
     topic: str = ""  # filled in from the file's topic block
     parent: str | None = None  # set on an answered follow-up: the id of its question
+    _children: list[Question] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _kind_fields(self):
@@ -212,6 +213,11 @@ class Question(_Model):
 
     def answered_follow_ups(self) -> list[Question]:
         """Each answered follow-up as a free question of its own, id '<parent id>-f<n>'."""
+        if self._children is None:
+            self._children = self._build_follow_ups()
+        return self._children
+
+    def _build_follow_ups(self) -> list[Question]:
         return [
             Question(
                 id=f"{self.id}-f{number}",
@@ -258,6 +264,10 @@ class Topic:
 @dataclass(frozen=True)
 class Bank:
     topics: tuple[Topic, ...]
+    _index: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        self._index.update((q.id, q) for q in self.all_questions)
 
     @property
     def questions(self) -> list[Question]:
@@ -276,10 +286,10 @@ class Bank:
         raise KeyError(f"no topic {topic_id!r}")
 
     def question(self, question_id: str) -> Question:
-        for question in self.all_questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(f"no question {question_id!r}")
+        try:
+            return self._index[question_id]
+        except KeyError:
+            raise KeyError(f"no question {question_id!r}") from None
 
 
 def _field_path(loc: tuple) -> str:
