@@ -132,6 +132,14 @@ class Interval(_Model):
     low: float | None = None
     high: float | None = None
 
+    @model_validator(mode="after")
+    def _bounds(self):
+        _finite(self.low, "low")
+        _finite(self.high, "high")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"interval {self.text!r}: low ({self.low}) must be below high")
+        return self
+
     def contains(self, value: float) -> bool:
         return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
 
@@ -245,7 +253,7 @@ class TopicInfo(_Model):
 
 class _TopicFile(_Model):
     topic: TopicInfo
-    questions: list[dict] = Field(min_length=1)
+    questions: list[object] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -303,16 +311,73 @@ def _describe(error: dict) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown field (check the spelling against docs/questions.md)"
     if error["type"] == "string_type":
-        return f"must be text, got {error.get('input')!r} (put it in quotes in the YAML)"
+        return f"must be text, got {_short(error.get('input'))} (put it in quotes in the YAML)"
     return message
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """repr() of a value from a file, cut short: a problem message never grows with the file."""
+    if isinstance(value, (dict, list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 40
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (no 'billion laughs') and deep nesting."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "YAML aliases (*name) are not allowed in the bank", event.start_mark
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _read_yaml(path: Path) -> object:
+    """Parse one file; raise ValueError with a one-line reason for any problem."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ValueError("not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"cannot read the file ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text; save the file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        reason = " ".join(str(error).split())
+        raise ValueError(f"not valid YAML ({reason[:300]})") from None
+    except RecursionError:
+        raise ValueError(f"not valid YAML (nested deeper than {MAX_DEPTH} levels)") from None
 
 
 def _load_file(path: Path, problems: list[str]) -> Topic | None:
     name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        problems.append(f"{name}: not valid YAML ({error})".replace("\n", " "))
+        raw = _read_yaml(path)
+    except ValueError as error:
+        problems.append(f"{name}: {error}")
         return None
     try:
         parsed = _TopicFile.model_validate(raw)
@@ -321,26 +386,30 @@ def _load_file(path: Path, problems: list[str]) -> Topic | None:
             problems.append(f"{name}: field `{_field_path(e['loc'])}`: {_describe(e)}")
         return None
     if parsed.topic.id != path.stem:
-        problems.append(f"{name}: field `topic.id`: is {parsed.topic.id!r}, must be {path.stem!r}")
+        problems.append(
+            f"{name}: field `topic.id`: is {parsed.topic.id!r}, must be {path.stem!r} "
+            "(the file name); the file was not loaded"
+        )
+        return None
     questions = []
     for index, raw_question in enumerate(parsed.questions):
-        qid = raw_question.get("id") if isinstance(raw_question, dict) else None
-        label = f"question {qid!r}" if qid else f"question #{index + 1}"
-        if isinstance(raw_question, dict) and "topic" in raw_question:
-            if raw_question["topic"] != parsed.topic.id:
-                problems.append(
-                    f"{name}: {label}: field `topic`: is {raw_question['topic']!r}, "
-                    f"must be {parsed.topic.id!r} (or leave it out)"
-                )
-                continue
+        if not isinstance(raw_question, dict):
+            problems.append(f"{name}: question #{index + 1}: must be a mapping of fields")
+            continue
+        qid = raw_question.get("id")
+        label = f"question {qid!r}" if isinstance(qid, str) else f"question #{index + 1}"
+        if "topic" in raw_question and raw_question["topic"] != parsed.topic.id:
+            problems.append(
+                f"{name}: {label}: field `topic`: is {_short(raw_question['topic'])}, "
+                f"must be {parsed.topic.id!r} (or leave it out)"
+            )
+            continue
         try:
             data = {**raw_question, "topic": parsed.topic.id}
             questions.append(Question.model_validate(data))
         except pydantic.ValidationError as error:
             for e in error.errors():
                 problems.append(f"{name}: {label}: field `{_field_path(e['loc'])}`: {_describe(e)}")
-        except TypeError:
-            problems.append(f"{name}: {label}: must be a mapping of fields")
     info = parsed.topic
     return Topic(info.id, info.title, info.order, info.summary, tuple(questions))
 
@@ -377,23 +446,35 @@ def _load(
     directory: Path | str | None, experiments: Mapping[str, Mapping[str, object]] | None
 ) -> tuple[list[Topic], list[str]]:
     directory = Path(directory) if directory is not None else questions_dir()
-    paths = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+    try:
+        paths = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+    except OSError as error:
+        return [], [f"{directory}: cannot list the question folder ({error.strerror or error})"]
     if not paths:
         return [], [f"{directory}: no question files (*.yaml) found"]
     problems: list[str] = []
     loaded = [(path.name, topic) for path in paths if (topic := _load_file(path, problems))]
     seen: dict[str, str] = {}
+    kept = []
     for file_name, topic in loaded:
+        unique = []
         for q in topic.questions:
-            if q.id in seen:
+            ids = [q.id, *(child.id for child in q.answered_follow_ups())]
+            clash = next((i for i in ids if i in seen), None)
+            if clash is not None:
                 problems.append(
-                    f"{file_name}: question {q.id!r}: field `id`: duplicate of the question in "
-                    f"{seen[q.id]}; ids must be unique across the bank"
+                    f"{file_name}: question {q.id!r}: field `id`: {clash!r} is already used in "
+                    f"{seen[clash]}; ids must be unique across the bank (the first one is kept)"
                 )
-            seen.setdefault(q.id, file_name)
+                continue
+            seen.update((i, file_name) for i in ids)
+            unique.append(q)
+        kept.append(
+            (file_name, Topic(topic.id, topic.title, topic.order, topic.summary, tuple(unique)))
+        )
     if experiments is not None:
-        _check_links(loaded, experiments, problems)
-    topics = sorted((topic for _, topic in loaded), key=lambda t: (t.order, t.id))
+        _check_links(kept, experiments, problems)
+    topics = sorted((topic for _, topic in kept), key=lambda t: (t.order, t.id))
     return topics, problems
 
 
@@ -422,7 +503,13 @@ def load_bank_partial(
     problem are left out, and so is a whole file that could not be read.
     """
     topics, problems = _load(directory, experiments)
-    broken = {q for p in problems for q in re.findall(r"question '([^']+)'", p)}
+    # Only link problems name a loaded question; every other problem's entry was not loaded.
+    broken = {
+        q
+        for p in problems
+        if "field `experiment." in p
+        for q in re.findall(r"question '([^']+)'", p)
+    }
     kept = tuple(
         Topic(
             t.id, t.title, t.order, t.summary, tuple(q for q in t.questions if q.id not in broken)

@@ -30,11 +30,13 @@ def home_page() -> None:
     now = now_utc()
     rows = []
     for topic in bank.topics:
-        ids = [q.id for q in topic.questions] + [q.id for q in topic.follow_up_questions]
+        follow_ups = [q.id for q in topic.follow_up_questions]
+        ids = [q.id for q in topic.questions] + follow_ups
         rows.append(
             {
                 "주제": topic.title,
-                "문항 수": len(ids),
+                "문항 수": len(topic.questions),
+                "꼬리 질문": len(follow_ups),
                 "학습한 문항": sum(qid in cards for qid in ids),
                 "오늘 복습할 문항": sum(qid in cards and cards[qid] <= now for qid in ids),
                 "설명": topic.summary,

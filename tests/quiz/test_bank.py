@@ -111,7 +111,7 @@ def test_invalid_yaml_and_empty_folder(tmp_path):
 def test_duplicate_ids_across_files_are_errors(tmp_path):
     write(tmp_path, VALID_TOPIC)
     write(tmp_path, VALID_TOPIC.replace("id: sample\n", "id: other\n"), name="other.yaml")
-    with pytest.raises(BankError, match="field `id`: duplicate of the question in other.yaml"):
+    with pytest.raises(BankError, match="field `id`: .sample-free. is already used in other.yaml"):
         load_bank(tmp_path)
 
 
@@ -154,3 +154,109 @@ def test_real_bank_experiment_links_all_resolve():
     linked = {q.experiment.name for q in bank.questions if q.experiment}
     assert "vanishing_gradient" in linked
     assert any(q.kind == "predict" for q in bank.questions)
+
+
+ALIAS_BOMB = """
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+topic: *i
+"""
+
+
+def test_alias_bomb_is_refused_quickly_and_the_other_files_load(tmp_path):
+    import resource
+    import time
+
+    write(tmp_path, VALID_TOPIC)
+    write(tmp_path, ALIAS_BOMB, name="bomb.yaml")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    bank, problems = load_bank_partial(tmp_path)
+    assert time.perf_counter() - started < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KiB
+    assert [q.id for q in bank.questions] == ["sample-free"]
+    assert problems == [problems[0]] and "bomb.yaml: not valid YAML" in problems[0]
+    assert "aliases" in problems[0] and len(problems[0]) < 500
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    write(tmp_path, "topic: " + "[" * 5000 + "]" * 5000 + "\n", name="deep.yaml")
+    with pytest.raises(BankError, match="deep.yaml: not valid YAML.*nested deeper"):
+        load_bank(tmp_path)
+
+
+def test_os_errors_are_reported_per_file(tmp_path, monkeypatch):
+    write(tmp_path, VALID_TOPIC)
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "missing")
+    write(tmp_path, VALID_TOPIC.replace("id: sample\n", "id: locked\n"), name="locked.yaml")
+    real_read = type(tmp_path).read_text
+
+    def read_text(self, *args, **kwargs):
+        if self.name == "locked.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(tmp_path), "read_text", read_text)
+    bank, problems = load_bank_partial(tmp_path)
+    assert [q.id for q in bank.questions] == ["sample-free"]
+    text = "\n".join(problems)
+    assert "folder.yaml: not a regular file" in text
+    assert "dangling.yaml: cannot read the file" in text
+    assert "locked.yaml: cannot read the file (Permission denied)" in text
+
+
+def test_one_bad_entry_costs_only_that_entry(tmp_path):
+    write(tmp_path, VALID_TOPIC + "  - just a string\n")
+    bank, problems = load_bank_partial(tmp_path)
+    assert [q.id for q in bank.questions] == ["sample-free"]
+    assert problems == ["sample.yaml: question #2: must be a mapping of fields"]
+
+
+def test_duplicate_id_keeps_the_first_and_names_both_files(tmp_path):
+    write(tmp_path, VALID_TOPIC.replace("id: sample\n", "id: alpha\n"), name="alpha.yaml")
+    write(tmp_path, VALID_TOPIC.replace("id: sample\n", "id: beta\n"), name="beta.yaml")
+    bank, problems = load_bank_partial(tmp_path)
+    assert [(q.id, q.topic) for q in bank.questions] == [("sample-free", "alpha")]
+    assert len(problems) == 1 and "beta.yaml" in problems[0] and "alpha.yaml" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ("{text: a, low: 2, high: 1}", "must be below high"),
+        ("{text: a, low: .nan, high: 1}", "finite"),
+    ],
+)
+def test_inverted_or_nan_intervals_are_refused(tmp_path, options, expected):
+    predict = VALID_TOPIC.replace(
+        "    kind: free\n",
+        f"    kind: predict\n    predict:\n      finding: x\n      options:\n"
+        f"        - {options}\n        - {{text: b, low: 3}}\n",
+    )
+    write(tmp_path, predict)
+    with pytest.raises(BankError, match=expected):
+        load_bank(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "fields", ["value: .nan\n    tolerance: 0", "value: 1\n    tolerance: .inf"]
+)
+def test_non_finite_numeric_answers_are_refused(tmp_path, fields):
+    numeric = VALID_TOPIC.replace("    kind: free\n", f"    kind: numeric\n    {fields}\n")
+    write(tmp_path, numeric)
+    with pytest.raises(BankError, match="finite"):
+        load_bank(tmp_path)
+
+
+def test_topic_id_mismatch_is_an_error_not_a_rename(tmp_path):
+    write(tmp_path, VALID_TOPIC, name="renamed.yaml")
+    bank, problems = load_bank_partial(tmp_path)
+    assert bank.topics == () and "must be 'renamed'" in problems[0]
