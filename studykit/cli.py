@@ -26,6 +26,31 @@ def _parse_value(text: str, annotation):
     return text  # pydantic converts "10" -> 10 and "0.1" -> 0.1 during validation
 
 
+def _join_negative_values(extra: list[str]) -> list[str]:
+    """'--inputs -2,1' → '--inputs=-2,1', so argparse does not read -2,1 as an option."""
+    joined: list[str] = []
+    for word in extra:
+        negative = len(word) > 1 and word[0] == "-" and (word[1].isdigit() or word[1] == ".")
+        if negative and joined and joined[-1].startswith("--") and "=" not in joined[-1]:
+            joined[-1] = f"{joined[-1]}={word}"
+        else:
+            joined.append(word)
+    return joined
+
+
+def _writable_folder(text: str) -> Path:
+    """Create the --csv folder (or raise ValueError naming why it cannot be written)."""
+    folder = Path(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".studykit-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"cannot write CSV files to {folder}: {error.strerror or error}") from None
+    return folder
+
+
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
     experiment = experiments.get(args.name)
     parser = argparse.ArgumentParser(prog=f"studykit run {args.name}")
@@ -36,7 +61,15 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
             type=lambda text, a=info.annotation: _parse_value(text, a),
             help=f"{info.title or name} (default: {info.default!r})",
         )
-    params = {k: v for k, v in vars(parser.parse_args(extra)).items() if v is not None}
+    parsed = parser.parse_args(_join_negative_values(extra))
+    params = {k: v for k, v in vars(parsed).items() if v is not None}
+    try:
+        if args.preset is not None:
+            experiment.preset(args.preset)
+        folder = _writable_folder(args.csv) if args.csv else None
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     def progress(fraction: float, message: str) -> None:
         print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="", file=sys.stderr, flush=True)
@@ -51,9 +84,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}")
     print(json.dumps(result.findings, indent=2, ensure_ascii=False))
-    if args.csv:
-        folder = Path(args.csv)
-        folder.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
         for key, table in result.frames.items():
             table.to_csv(folder / f"{args.name}_{key}.csv", index=False)
         print(f"wrote {len(result.frames)} CSV file(s) to {folder}")
@@ -78,10 +109,12 @@ def _check_questions(directory: str | None) -> int:
     except BankError as error:
         print(error, file=sys.stderr)
         return 1
-    counts = {t.id: len(t.questions) for t in bank.topics}
-    print(f"OK: {sum(counts.values())} questions in {len(counts)} topics")
-    for topic_id, count in counts.items():
-        print(f"  {topic_id}: {count}")
+    counts = {t.id: (len(t.questions), len(t.follow_up_questions)) for t in bank.topics}
+    total = sum(main for main, _ in counts.values())
+    follow_ups = sum(answered for _, answered in counts.values())
+    print(f"OK: {total} questions and {follow_ups} answered follow-ups in {len(counts)} topics")
+    for topic_id, (main, answered) in counts.items():
+        print(f"  {topic_id}: {main} (+{answered} follow-ups)")
     return 0
 
 

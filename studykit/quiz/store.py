@@ -250,7 +250,7 @@ class Store:
         ]
         writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _spreadsheet_safe(row[k]) for k in columns} for row in rows)
         return buffer.getvalue()
 
     # -- interview sessions ------------------------------------------------------------------
@@ -296,3 +296,10 @@ def _version(connection: sqlite3.Connection) -> int:
 
 def _statements(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

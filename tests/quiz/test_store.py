@@ -87,6 +87,17 @@ def test_csv_export_has_every_review(tmp_path):
     assert len(lines) == 3 and '"쉼표, 그리고 ""따옴표"""' in lines[1]
 
 
+@pytest.mark.parametrize("answer", ['=HYPERLINK("x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd"])
+def test_csv_export_neutralises_formula_prefixes(tmp_path, answer):
+    store = Store(tmp_path / "p.sqlite3")
+    store.record_review("q1", 3, answer=answer, when=T0)
+    import csv
+    import io
+
+    (row,) = csv.DictReader(io.StringIO(store.export_reviews_csv()))
+    assert row["answer"] == "'" + answer
+
+
 def test_env_var_chooses_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("STUDYKIT_DB", str(tmp_path / "chosen.sqlite3"))
     assert Store().path == tmp_path / "chosen.sqlite3"
