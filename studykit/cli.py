@@ -3,6 +3,7 @@
 studykit run vanishing_gradient --depth 10 --activations sigmoid,relu --csv out/
 studykit experiments            # list experiments and presets
 studykit questions check        # validate the question bank
+studykit questions grade ID "answer"   # what the answer check finds in an answer
 """
 
 from __future__ import annotations
@@ -118,6 +119,33 @@ def _check_questions(directory: str | None) -> int:
     return 0
 
 
+def _grade_answer(directory: str | None, question_id: str | None, answer: str | None) -> int:
+    """Print what the answer check finds in ``answer`` (to test key points and patterns)."""
+    from studykit.quiz import grading
+    from studykit.quiz.analyser import analyser_for
+    from studykit.quiz.bank import questions_dir
+
+    if not question_id or answer is None:
+        print("error: usage: studykit questions grade QUESTION_ID 'answer text'", file=sys.stderr)
+        return 2
+    try:
+        bank = load_bank(directory)
+        question = bank.question(question_id)
+    except (BankError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    grade = grading.grade_free(question, answer, analyser_for(str(directory or questions_dir())))
+    for check in grade.points:
+        print(
+            f"{check.status:>12}  {check.point}"
+            + (f"  <- {check.evidence}" if check.evidence else "")
+        )
+    for found in grade.misconceptions:
+        print(f"misconception  {found.claim}  <- {found.evidence}")
+    print(f"{grade.feedback} suggested: {grading.RATINGS[grade.suggested_rating]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="studykit", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--csv", metavar="FOLDER", help="write every result table as CSV")
     commands.add_parser("experiments", help="list experiments and their presets")
     questions = commands.add_parser("questions", help="question bank tools")
-    questions.add_argument("action", choices=["check"])
+    questions.add_argument("action", choices=["check", "grade"])
+    questions.add_argument("question_id", nargs="?", help="grade: the question id")
+    questions.add_argument("answer", nargs="?", help="grade: the answer text")
     questions.add_argument("--dir", default=None, help="question folder (default: questions/)")
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
@@ -136,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "experiments":
         return _list_experiments()
+    if args.action == "grade":
+        return _grade_answer(args.dir, args.question_id, args.answer)
     return _check_questions(args.dir)
 
 

@@ -30,7 +30,7 @@ EQUIVALENTS_FILE = "_equivalents.yaml"
 # reach the other). Endings such as 거나, 지 (in 하지 않다) or 어 (in 느려지다) do not.
 _CLAUSE_ENDINGS = frozenset(
     "고 며 으며 지만 는데 은데 ᆫ데 던데 으나 나 면서 으면서 어서 아서 라서 여서 니까 으니까 "
-    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요".split()
+    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요 서".split()
 )
 _NEGATIONS = {
     ("않", "VX"),
@@ -68,6 +68,7 @@ class Lemma:
     end: int
     number: float | None = None
     adverb: bool = False
+    adnominal: bool = False  # a negation inside a relative clause ("켜지지 않는 뉴런")
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,12 @@ def _raw_lemmas(text: str) -> list[Sentence]:
         pending_prefix = ""
         previous_tag = ""
         conditional_ends: set[int] = set()
-        for token in sentence.tokens:
+        tokens = sentence.tokens
+        for index, token in enumerate(tokens):
             start, end, form = chunk_offset + token.start, chunk_offset + token.end, token.form
             tag = token.tag.split("-")[0]  # VA-I, VV-R: irregular conjugation classes
+            after = [(t.form, t.tag.split("-")[0]) for t in tokens[index + 1 : index + 3]]
+            previous_form = tokens[index - 1].form if index else ""
             span_index = next(
                 (i for i, (s, e, _, _) in enumerate(spans) if s < end and start < e), None
             )
@@ -201,7 +205,13 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                     s, e, canonical, value = spans[span_index]
                     lemmas.append(Lemma(canonical, clause, s, e, value))
                 continue
-            if (tag == "EC" and form in _CLAUSE_ENDINGS) or tag in ("MAJ", "SF"):
+            if _permission(form, tag, after):
+                continue  # "지나지 않아도 되다" (need not): not a denial of the clause
+            if (
+                (tag == "EC" and form in _CLAUSE_ENDINGS)
+                or tag in ("MAJ", "SF")
+                or (tag == "EC" and form in ("어", "아", "여") and after and after[0][1] != "VX")
+            ):
                 clause += 1
                 if form in ("면", "으면"):
                     conditional_ends.add(clause - 1)
@@ -209,8 +219,11 @@ def _raw_lemmas(text: str) -> list[Sentence]:
             if tag == "SP" and form in ",;":
                 clause += 1
                 continue
+            if form == "안" and previous_form == "밖에":
+                continue  # "0.25밖에 안 된다" means "only 0.25": no negation
             if (form, tag) in _NEGATIONS:
-                lemmas.append(Lemma(NOT, clause, start, end))
+                adnominal = bool(after) and after[0][1] == "ETM"
+                lemmas.append(Lemma(NOT, clause, start, end, adnominal=adnominal))
                 continue
             if tag == "XPN":
                 pending_prefix = form
@@ -233,6 +246,14 @@ def _raw_lemmas(text: str) -> list[Sentence]:
         lemmas = _join_must_clauses(lemmas, conditional_ends)
         sentences.append(Sentence(sentence.text, tuple(lemmas)))
     return sentences
+
+
+def _permission(form: str, tag: str, after: list[tuple[str, str]]) -> bool:
+    """않 + 아도/어도 + 되다: 'need not', which affirms what the clause is about."""
+    if (form, tag) == ("않", "VX") and len(after) == 2:
+        (ending, ending_tag), (verb, verb_tag) = after
+        return ending in ("아도", "어도") and ending_tag == "EC" and verb == "되"
+    return (form, tag) in (("아도", "EC"), ("어도", "EC")) and after[:1] == [("되", "VV")]
 
 
 def _join_must_clauses(lemmas: list[Lemma], conditional_ends: set[int]) -> list[Lemma]:

@@ -86,7 +86,9 @@ def _token_matches(term_token: str, lemma: str) -> bool:
 
 
 def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[tuple[int, ...]]:
-    """Position sets where every word of ``term`` appears close together (any order).
+    """Position sets where every word of ``term`` appears close together.
+
+    Inside one clause the words may come in any order; across clauses only in the term's.
 
     A negation in the term must sit right next to the word it negates ("사라지지 않다" is
     matched by "안 사라진다" but not by "소실과는 관계가 없다").
@@ -107,6 +109,8 @@ def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[
             break
         if len(set(combo)) < len(combo) or max(combo) - min(combo) >= limit:
             continue
+        if len({lemmas[i].clause for i in combo}) > 1 and list(combo) != sorted(combo):
+            continue  # across clauses only in the phrase's own word order
         if all(_negates_neighbour(lemmas, combo, j) for j in negations):
             found.add(tuple(sorted(combo)))
     return sorted(found, key=lambda c: (c[-1] - c[0], c))
@@ -123,12 +127,20 @@ def _negates_neighbour(lemmas: tuple[kiwi.Lemma, ...], combo: tuple[int, ...], j
 
 
 def _denied(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> bool:
-    """An odd number of negations in the matched clauses, outside the matched words."""
+    """An odd number of negations in the matched clauses, outside the matched words.
+
+    A negation inside a relative clause ("다시 켜지지 않는 뉴런") only reaches the words
+    before it, not the noun it modifies.
+    """
     clauses = {lemmas[i].clause for i in positions}
+    first = min(positions)
     negations = sum(
         1
         for i, lemma in enumerate(lemmas)
-        if lemma.text == kiwi.NOT and lemma.clause in clauses and i not in positions
+        if lemma.text == kiwi.NOT
+        and lemma.clause in clauses
+        and i not in positions
+        and not (lemma.adnominal and i < first)
     )
     return negations % 2 == 1
 
@@ -169,24 +181,30 @@ def _point_terms(point: KeyPoint) -> list[str]:
     return [re.sub(r"\([^)]*\)", " ", point.point), *point.synonyms]
 
 
-def _nearest_number(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> float | None:
-    """The number stated for a quantity: the first after it in its clause, else the last before.
+def _stated_numbers(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> list[float]:
+    """The numbers stated for a quantity: those after it in its clause, else those before.
 
-    A number directly followed by a negation ("0.999가 아니라") is skipped.
+    A number directly followed by a negation ("0.999가 아니라") is not stated.
     """
     clause = lemmas[max(positions)].clause
 
     def usable(i: int) -> bool:
-        lemma = lemmas[i]
         negated = i + 1 < len(lemmas) and lemmas[i + 1].text == kiwi.NOT
-        return lemma.number is not None and i not in positions and not negated
+        return lemmas[i].number is not None and i not in positions and not negated
 
-    after = [i for i in range(max(positions) + 1, len(lemmas)) if lemmas[i].clause == clause]
-    before = [i for i in range(min(positions)) if lemmas[i].clause == lemmas[min(positions)].clause]
-    for i in [*after, *reversed(before)]:
-        if usable(i):
-            return lemmas[i].number
-    return None
+    after = [
+        i
+        for i in range(max(positions) + 1, len(lemmas))
+        if lemmas[i].clause == clause and usable(i)
+    ]
+    if after:
+        return [lemmas[i].number for i in after]
+    first_clause = lemmas[min(positions)].clause
+    return [
+        lemmas[i].number
+        for i in range(min(positions))
+        if lemmas[i].clause == first_clause and usable(i)
+    ]
 
 
 def _check_point(
@@ -213,12 +231,14 @@ def _check_point(
             for combo in _occurrences(analyser.phrase(quantity), sentence.lemmas):
                 if sentence.used & set(combo):
                     continue
-                number = _nearest_number(sentence.lemmas, set(combo))
-                if number is None:
-                    continue
-                if math.isclose(number, point.value, rel_tol=1e-9, abs_tol=point.tolerance):
+                numbers = _stated_numbers(sentence.lemmas, set(combo))
+                if any(
+                    math.isclose(n, point.value, rel_tol=1e-9, abs_tol=point.tolerance)
+                    for n in numbers
+                ):
                     return PointCheck(point.point, STATED, sentence.text)
-                contradicted_in = contradicted_in or sentence.text
+                if numbers:
+                    contradicted_in = contradicted_in or sentence.text
     if contradicted_in is not None:
         return PointCheck(point.point, CONTRADICTED, contradicted_in)
     if denied_in is not None:

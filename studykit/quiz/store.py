@@ -6,17 +6,25 @@
   nothing that was committed.
 - ``schema_version`` records the schema; ``MIGRATIONS`` upgrade old files in place, keeping
   their rows.
-- A file that is not a readable SQLite database is moved aside (``*.corrupt-<time>``) and a
-  fresh one is created; ``recovered_from`` tells the app what happened.
+- A corrupt file is moved aside under a unique name (``*.corrupt-<time>-<pid>-<random>``),
+  exactly once even when several processes open it together (a lock file serialises the
+  recovery), and a fresh one is created; ``recovered_from`` tells the app what happened. A
+  file deleted or replaced while the app runs is recovered on the next operation.
+- Everything else that goes wrong is a ``StoreError`` with a ``kind``: a write lock held too
+  long, a read-only file or folder, a full disk, another program's SQLite file, a schema
+  this version does not know. None of these moves or changes the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
+import functools
 import io
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,7 +73,92 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(RuntimeError):
-    """The database cannot be used (for example the directory is not writable)."""
+    """The database cannot be used; ``kind`` says why and ``korean`` what the learner can do."""
+
+    KOREAN = {
+        "locked": "다른 프로그램이 학습 기록 파일을 오래 잠그고 있습니다. 잠시 후 다시 시도하세요.",
+        "read_only": "학습 기록 파일이나 폴더에 쓸 권한이 없습니다. 권한을 고치거나 "
+        "STUDYKIT_DB로 쓸 수 있는 경로를 지정하세요.",
+        "disk_full": "디스크 공간이 부족하거나 쓰기에 실패했습니다. "
+        "공간을 확보한 뒤 다시 시도하세요.",
+        "foreign": "STUDYKIT_DB가 studykit의 파일이 아닌 다른 프로그램의 SQLite 파일을 가리킵니다. "
+        "파일은 건드리지 않았습니다. 다른 경로를 지정하세요.",
+        "newer_schema": "더 새로운 버전의 studykit이 만든 학습 기록 파일입니다. studykit을 "
+        "업데이트하거나 STUDYKIT_DB로 다른 파일을 지정하세요.",
+        "schema": "학습 기록 파일의 구조가 예상과 다릅니다(열이나 표가 없음). 파일을 백업한 뒤 "
+        "STUDYKIT_DB로 새 경로를 지정하세요.",
+        "folder": "학습 기록 폴더를 만들 수 없습니다. STUDYKIT_DB로 쓸 수 있는 경로를 지정하세요.",
+        "open": "학습 기록 파일을 열 수 없습니다. STUDYKIT_DB로 쓸 수 있는 경로를 지정하세요.",
+    }
+
+    def __init__(self, message: str, kind: str = "open"):
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def korean(self) -> str:
+        return self.KOREAN.get(self.kind, self.KOREAN["open"])
+
+
+_CORRUPT = ("file is not a database", "malformed", "not a database", "file is encrypted")
+_KINDS = (
+    ("database is locked", "locked"),
+    ("database table is locked", "locked"),
+    ("readonly database", "read_only"),
+    ("read-only", "read_only"),
+    ("permission denied", "read_only"),
+    ("unable to open database file", "read_only"),
+    ("disk is full", "disk_full"),
+    ("disk i/o error", "disk_full"),
+    ("no such column", "schema"),
+    ("no such table", "schema"),
+)
+
+
+def _is_corrupt(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.DatabaseError) and any(
+        mark in str(error).lower() for mark in _CORRUPT
+    )
+
+
+def _as_store_error(error: BaseException, path: Path) -> StoreError:
+    text = str(error).lower()
+    kind = next((k for mark, k in _KINDS if mark in text), "open")
+    if isinstance(error, PermissionError):
+        kind = "read_only"
+    return StoreError(f"{path}: {error}", kind)
+
+
+def _recovering(method):
+    """Run a Store method; recover a file corrupted or deleted meanwhile, then retry once."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except (sqlite3.DatabaseError, OSError) as error:
+            if not _is_corrupt(error) and not _schema_missing(error, self.path):
+                raise _as_store_error(error, self.path) from error
+        self._open()
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise _as_store_error(error, self.path) from error
+
+    return wrapper
+
+
+def _schema_missing(error: BaseException, path: Path) -> bool:
+    """The file was deleted under us: sqlite recreated it empty, without our tables."""
+    if "no such table" not in str(error).lower():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            return _version(connection) == 0
+    except sqlite3.DatabaseError:
+        return False
 
 
 def default_path() -> Path:
@@ -89,31 +182,88 @@ def _iso(moment: datetime) -> str:
 
 
 class Store:
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, *, busy_timeout: float = 30.0):
         self.path = Path(path).expanduser() if path is not None else default_path()
+        self.busy_timeout = busy_timeout
         self.recovered_from: Path | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(
-                f"cannot create the database folder {self.path.parent}: {error}"
+                f"cannot create the database folder {self.path.parent}: {error}", "folder"
             ) from error
-        try:
-            self._migrate()
+        self._open()
+
+    def _open(self) -> None:
+        """Migrate the file; if it is corrupt, move it aside once and start a fresh one.
+
+        Opening holds a shared lock on a lock file beside the database and recovery an
+        exclusive one, so no process opens the file while another moves it aside.
+        """
+        try:  # before the lock file exists: another program's folder stays untouched
+            self._refuse_foreign()
         except sqlite3.DatabaseError:
+            pass  # unreadable: handled as corruption below
+        with self._recovery_lock(fcntl.LOCK_SH):
+            try:
+                self._migrate()
+                return
+            except StoreError:
+                raise
+            except (sqlite3.DatabaseError, OSError) as error:
+                if not _is_corrupt(error):
+                    raise _as_store_error(error, self.path) from error
+        with self._recovery_lock(fcntl.LOCK_EX):
+            try:  # another process may have recovered it while we waited for the lock
+                self._migrate()
+                return
+            except (sqlite3.DatabaseError, OSError) as error:
+                if not _is_corrupt(error):
+                    raise _as_store_error(error, self.path) from error
             self._move_aside()
-            self._migrate()
+            try:
+                self._migrate()
+            except (sqlite3.DatabaseError, OSError) as error:
+                raise _as_store_error(error, self.path) from error
+
+    @contextlib.contextmanager
+    def _recovery_lock(self, mode: int) -> Iterator[None]:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            handle = open(lock_path, "a")  # noqa: SIM115 - held for the with block
+        except OSError as error:
+            raise _as_store_error(error, self.path) from error
+        with handle:
+            fcntl.flock(handle, mode)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _refuse_foreign(self) -> None:
+        """Another program's SQLite file (tables, but no schema_version) is left untouched."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return
+        uri = f"file:{self.path}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)) as c:
+            tables = {row[0] for row in c.execute("SELECT name FROM sqlite_master")}
+        if tables and "schema_version" not in tables:
+            raise StoreError(
+                f"{self.path} is another program's SQLite database (tables: "
+                f"{', '.join(sorted(tables)[:5])}); point {DB_ENV} at a studykit file",
+                "foreign",
+            )
 
     # -- connection and schema -------------------------------------------------------------
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         except sqlite3.OperationalError as error:
-            raise StoreError(f"cannot open the database {self.path}: {error}") from error
+            raise _as_store_error(error, self.path) from error
         try:
-            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             yield connection
@@ -137,7 +287,9 @@ class Store:
 
     def _migrate(self) -> None:
         with self._transaction() as connection:
-            connection.execute("PRAGMA quick_check").fetchall()
+            problems = connection.execute("PRAGMA quick_check").fetchall()
+            if problems != [("ok",)]:
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {problems[:3]}")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
             )
@@ -145,7 +297,8 @@ class Store:
             if current > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has schema version {current}, newer than this studykit "
-                    f"({SCHEMA_VERSION}); upgrade studykit or point {DB_ENV} at another file"
+                    f"({SCHEMA_VERSION}); upgrade studykit or point {DB_ENV} at another file",
+                    "newer_schema",
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in _statements(MIGRATIONS[version - 1]):
@@ -155,8 +308,12 @@ class Store:
 
     def _move_aside(self) -> None:
         stamp = scheduling.now_utc().strftime("%Y%m%dT%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        self.path.replace(target)
+        unique = f"{stamp}-{os.getpid()}-{secrets.token_hex(4)}"
+        target = self.path.with_name(f"{self.path.name}.corrupt-{unique}")
+        try:
+            self.path.replace(target)
+        except OSError as error:
+            raise _as_store_error(error, self.path) from error
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
@@ -165,6 +322,7 @@ class Store:
 
     # -- reviews ---------------------------------------------------------------------------
 
+    @_recovering
     def record_review(
         self,
         question_id: str,
@@ -196,6 +354,7 @@ class Store:
             )
         return ReviewOutcome(question_id, rating, when, scheduling.as_utc(card.due))
 
+    @_recovering
     def due_date(self, question_id: str) -> datetime | None:
         with self._connect() as connection:
             row = connection.execute(
@@ -203,6 +362,7 @@ class Store:
             ).fetchone()
         return datetime.fromisoformat(row[0]) if row else None
 
+    @_recovering
     def due_cards(self, when: datetime | None = None) -> list[tuple[str, datetime]]:
         """(question_id, due) of cards due at ``when`` (default now), most overdue first."""
         when = scheduling.as_utc(when or scheduling.now_utc())
@@ -212,18 +372,21 @@ class Store:
             ).fetchall()
         return [(qid, datetime.fromisoformat(due)) for qid, due in rows]
 
+    @_recovering
     def cards(self) -> dict[str, datetime]:
         """question_id -> next due date, for every card reviewed at least once."""
         with self._connect() as connection:
             rows = connection.execute("SELECT question_id, due FROM cards").fetchall()
         return {qid: datetime.fromisoformat(due) for qid, due in rows}
 
+    @_recovering
     def fsrs_cards(self) -> dict:
         """question_id -> fsrs.Card (stability, difficulty, due), for retention estimates."""
         with self._connect() as connection:
             rows = connection.execute("SELECT question_id, card FROM cards").fetchall()
         return {qid: scheduling.card_from_json(card) for qid, card in rows}
 
+    @_recovering
     def reviews(self) -> list[dict]:
         """The whole review log, oldest first."""
         with self._connect() as connection:
@@ -255,6 +418,7 @@ class Store:
 
     # -- interview sessions ------------------------------------------------------------------
 
+    @_recovering
     def save_interview(
         self,
         question_id: str,
@@ -277,6 +441,7 @@ class Store:
             )
             return int(cursor.lastrowid)
 
+    @_recovering
     def interviews(self) -> list[dict]:
         with self._connect() as connection:
             connection.row_factory = sqlite3.Row

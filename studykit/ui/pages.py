@@ -21,6 +21,7 @@ HOW_TO = """
 """
 
 
+@resources.store_guarded
 def home_page() -> None:
     st.title("studykit · 딥러닝 면접 대비")
     st.markdown(HOW_TO)
@@ -50,6 +51,7 @@ def home_page() -> None:
     st.dataframe(rows, hide_index=True)
 
 
+@resources.store_guarded
 def topic_page(topic_id: str) -> None:
     bank = resources.bank()
     try:

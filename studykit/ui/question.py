@@ -13,8 +13,9 @@ import streamlit as st
 from studykit.quiz import analyser, grading
 from studykit.quiz.bank import Question
 from studykit.quiz.scheduling import now_utc
-from studykit.quiz.store import Store
+from studykit.quiz.store import Store, StoreError
 from studykit.ui.experiment import experiment_panel, preset_result
+from studykit.ui.resources import show_store_error
 from studykit.ui.text import plain
 
 DIFFICULTY = {1: "기초", 2: "중급", 3: "심화"}
@@ -50,9 +51,16 @@ def _rating_buttons(
             if store is None:
                 st.error("학습 기록 데이터베이스를 사용할 수 없어 평가를 저장하지 못했습니다.")
                 return
-            outcome = store.record_review(
-                question.id, rating, topic=question.topic, answer=answer, score=score
-            )
+            try:
+                outcome = store.record_review(
+                    question.id, rating, topic=question.topic, answer=answer, score=score
+                )
+            except StoreError as error:
+                show_store_error(error)
+                st.warning(
+                    "평가를 저장하지 못했습니다. 답변은 그대로 있으니 잠시 후 다시 눌러 주세요."
+                )
+                return
             st.session_state[f"{key}-saved"] = (label, outcome.due)
     saved = st.session_state.get(f"{key}-saved")
     if saved:

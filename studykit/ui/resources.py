@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import streamlit as st
@@ -52,10 +53,7 @@ def store() -> Store | None:
     try:
         opened = _store()
     except StoreError as error:
-        st.error(
-            "학습 기록 데이터베이스를 열 수 없습니다. 환경 변수 `STUDYKIT_DB`로 쓸 수 있는 "
-            f"경로를 지정한 뒤 다시 실행하세요.\n\n원인: {error}"
-        )
+        show_store_error(error)
         return None
     if opened.recovered_from is not None and not st.session_state.get("_recovery_shown"):
         st.session_state["_recovery_shown"] = True
@@ -64,3 +62,24 @@ def store() -> Store | None:
             f"`{opened.recovered_from}`에 보관했습니다."
         )
     return opened
+
+
+def show_store_error(error: StoreError) -> None:
+    from studykit.ui.text import plain
+
+    st.error(f"학습 기록을 쓸 수 없습니다. {error.korean}  \n원인: {plain(str(error))}")
+
+
+def store_guarded(page):
+    """A page whose store calls fail shows the Korean reason instead of a traceback."""
+
+    @functools.wraps(page)
+    def wrapper(*args, **kwargs):
+        try:
+            return page(*args, **kwargs)
+        except StoreError as error:
+            show_store_error(error)
+            if error.kind != "locked":
+                _store.clear()  # the next page load opens (and recovers) the file afresh
+
+    return wrapper

@@ -19,6 +19,7 @@ from studykit.ui.text import plain
 RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
 
 
+@resources.store_guarded
 def review_page() -> None:
     st.title("복습 (review)")
     analyser.start_loading()
@@ -52,6 +53,7 @@ def review_page() -> None:
         st.rerun()
 
 
+@resources.store_guarded
 def interview_page() -> None:
     st.title("모의 면접 (mock interview)")
     st.caption("무작위 질문에 답하고, 이어지는 꼬리 질문에 답한 뒤 모범 답안과 비교합니다.")
@@ -118,6 +120,7 @@ def interview_page() -> None:
         st.rerun()
 
 
+@resources.store_guarded
 def progress_page() -> None:
     st.title("진도 (progress)")
     bank = resources.bank()

@@ -70,3 +70,47 @@ def test_a_failing_experiment_shows_a_korean_message_not_a_traceback(db_path, mo
     assert (
         "실험을 실행하는 중 문제가 생겼습니다" in error.value and "simulated failure" in error.value
     )
+
+
+def test_a_failed_rating_keeps_the_answer_with_a_korean_retry_message(db_path, monkeypatch):
+    from studykit.quiz.store import Store, StoreError
+
+    def disk_full(self, *args, **kwargs):
+        raise StoreError("database or disk is full", "disk_full")
+
+    at = run("app_pages/activation.py")
+    key = "q-activation-relu-vs-sigmoid"
+    answer = "ReLU는 양수 구간에서 미분값이 1이라 기울기 소실이 덜합니다."
+    at.text_area(key=f"{key}-answer").input(answer).run()
+    at.button(key=f"{key}-reveal").click().run()
+    monkeypatch.setattr(Store, "record_review", disk_full)
+    at.button(key=f"{key}-rate-3").click().run()
+    assert not at.exception
+    assert any("디스크 공간" in e.value for e in at.error)
+    assert any("답변은 그대로 있으니" in w.value for w in at.warning)
+    assert at.text_area(key=f"{key}-answer").value == answer
+
+
+def test_a_foreign_database_is_refused_with_advice_and_left_untouched(db_path):
+    import sqlite3
+
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    before = db_path.read_bytes()
+    at = run("app_pages/progress.py")
+    assert not at.exception
+    assert any("다른 프로그램의 SQLite 파일" in e.value for e in at.error)
+    assert db_path.read_bytes() == before
+
+
+def test_learner_text_in_a_numeric_error_is_not_markdown(db_path):
+    at = run("app_pages/activation.py")
+    key = "q-activation-sigmoid-derivative-max"
+    numeric = [t for t in at.text_input if t.key and t.key.endswith("-answer")]
+    if not any(t.key == f"{key}-answer" for t in numeric):
+        key = numeric[0].key.removesuffix("-answer")
+    at.text_input(key=f"{key}-answer").input("![x](http://example.com/a.png) **굵게**").run()
+    at.button(key=f"{key}-check").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "\\!\\[x\\]\\(http\\:" in error.value and "\\*\\*굵게\\*\\*" in error.value

@@ -1,6 +1,7 @@
 """The app in Streamlit's AppTest: home, a topic page, answer → reveal → rate, an experiment."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,62 @@ def test_ab_comparison_runs_two_settings_with_the_same_seed(db_path):
     ]
     b_runs = [p for p in ran if p["depth"] == 4 and p["width"] == 8 and p["samples"] == 64]
     assert b_runs and all(p["seed"] == 0 for p in b_runs)
+
+
+MISCONCEPTION_TOPIC = """
+topic: {id: activation, title: 활성화 함수, order: 1, summary: 요약}
+questions:
+  - id: activation-demo
+    kind: free
+    difficulty: 1
+    question: ReLU를 쓰는 이유는?
+    answer: 양수 구간의 미분값이 1이라 기울기 소실이 줄어듭니다.
+    key_points:
+      - point: 양수 구간의 미분값이 1
+        synonyms: [미분값이 1]
+      - point: 기울기 소실 완화
+        synonyms: [기울기 소실이 줄다]
+    misconceptions:
+      - claim: 시그모이드의 미분값은 1이다
+        correction: 시그모이드 도함수의 최댓값은 0.25입니다.
+        detect: [시그모이드 + 미분값이 1]
+    follow_ups:
+      - question: 죽은 ReLU란?
+        answer: 음수 입력만 받아 기울기가 0이 된 뉴런입니다.
+        key_points:
+          - point: 기울기가 0
+    notes: [004_a0cbd5e94b658168]
+"""
+
+
+def test_page_shows_a_misconception_with_its_correction_and_the_evidence(
+    db_path, tmp_path, monkeypatch
+):
+    questions = tmp_path / "questions"
+    questions.mkdir()
+    (questions / "activation.yaml").write_text(MISCONCEPTION_TOPIC, encoding="utf-8")
+    shutil.copy(Path(APP).parent / "questions" / "_equivalents.yaml", questions)
+    monkeypatch.setenv("STUDYKIT_QUESTIONS_DIR", str(questions))
+    at = _app()
+    at.switch_page("app_pages/activation.py").run()
+    key = "q-activation-demo"
+    at.text_area(key=f"{key}-answer").input(
+        "시그모이드는 미분값이 1이라서 좋아요. 기울기 소실이 줄지는 않아요."
+    ).run()
+    at.button(key=f"{key}-reveal").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "시그모이드의 미분값은 1이다" in error.value
+    assert "바로잡기: 시그모이드 도함수의 최댓값은 0.25입니다" in error.value.replace("\\", "")
+    assert "시그모이드는 미분값이 1이라서 좋아요" in error.value.replace("\\", "")
+    points = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert any(p.startswith("- 🚫") and "부정함" in p for p in points)
+    assert not any(p.startswith("- ✅") for p in points)
+    assert any("오개념 1개" in w.value for w in at.warning)
+    # the answered follow-up opens as its own card under the parent
+    at.toggle(key=f"{key}-fu1").set_value(True).run()
+    at.text_area(key=f"{key}-fu1-answer").input("기울기가 0이 돼서 안 변해요").run()
+    at.button(key=f"{key}-fu1-reveal").click().run()
+    assert not at.exception
+    at.button(key=f"{key}-fu1-rate-3").click().run()
+    assert [r["question_id"] for r in Store(db_path).reviews()] == ["activation-demo-f1"]
