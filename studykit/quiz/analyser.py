@@ -30,7 +30,7 @@ EQUIVALENTS_FILE = "_equivalents.yaml"
 # reach the other). Endings such as 거나, 지 (in 하지 않다) or 어 (in 느려지다) do not.
 _CLAUSE_ENDINGS = frozenset(
     "고 며 으며 지만 는데 은데 ᆫ데 던데 으나 나 면서 으면서 어서 아서 라서 여서 니까 으니까 "
-    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요 서".split()
+    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요 서 라 이라".split()
 )
 _NEGATIONS = {
     ("않", "VX"),
@@ -47,6 +47,9 @@ _NEGATIONS = {
     ("필요없", "VA"),
 }
 _DROPPED_FORMS = {"것", "거", "등", "들", "하", "되"}
+_ENGLISH_NEGATIONS = {"not", "no", "never", "isn't", "doesn't", "don't", "cannot"}
+# Suffixes that mean "per" or "each" (파라미터별 = 파라미터마다): dropped, not glued on.
+_DISTRIBUTIVE_SUFFIXES = {"들", "별", "당", "마다"}
 _KEPT_TAGS = ("NN", "NR", "NP", "VV", "VA", "MAG", "MM", "XR", "SL", "SH", "SN", "SW", "NA")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2044": "/"})
 # One token for numbers (1,024 · 0.25 · 1e-3 · .5) and for identifiers with digits (β1, L2).
@@ -207,8 +210,9 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                 continue
             if _permission(form, tag, after):
                 continue  # "지나지 않아도 되다" (need not): not a denial of the clause
+            not_but = form == "라" and previous_form == "아니"  # "X가 아니라 Y": one clause
             if (
-                (tag == "EC" and form in _CLAUSE_ENDINGS)
+                (tag == "EC" and form in _CLAUSE_ENDINGS and not not_but)
                 or tag in ("MAJ", "SF")
                 or (tag == "EC" and form in ("어", "아", "여") and after and after[0][1] != "VX")
             ):
@@ -221,7 +225,10 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                 continue
             if form == "안" and previous_form == "밖에":
                 continue  # "0.25밖에 안 된다" means "only 0.25": no negation
-            if (form, tag) in _NEGATIONS:
+            if (form, tag) == ("없", "VA") and after == [("어", "EC"), ("지", "VX")]:
+                lemmas.append(Lemma("소실", clause, start, end))  # 없어지다: disappear
+                continue
+            if (form, tag) in _NEGATIONS or (tag == "SL" and form.lower() in _ENGLISH_NEGATIONS):
                 adnominal = bool(after) and after[0][1] == "ETM"
                 lemmas.append(Lemma(NOT, clause, start, end, adnominal=adnominal))
                 continue
@@ -231,7 +238,9 @@ def _raw_lemmas(text: str) -> list[Sentence]:
             # Kiwi sometimes reads 기울기 as 기울/VV + 기/ETN: keep the noun.
             nominal = tag == "ETN" and form == "기" and previous_tag in ("VV", "VA")
             previous_tag = tag
-            if (tag == "XSN" and lemmas and form != "들") or (nominal and lemmas):
+            if tag == "XSN" and form in _DISTRIBUTIVE_SUFFIXES:
+                continue
+            if (tag == "XSN" and lemmas) or (nominal and lemmas):
                 last = lemmas[-1]
                 lemmas[-1] = Lemma(last.text + form, last.clause, last.start, end)
                 continue
@@ -240,6 +249,8 @@ def _raw_lemmas(text: str) -> list[Sentence]:
             if tag == "SL":
                 form = form.lower()
                 form = _ENGLISH_PLURAL.sub(r"\1", form)
+            if tag in ("VV", "VA") and len(form) > 1 and form.endswith("하"):
+                form = form[:-1]  # 곱하다 = 곱 + 하다: Kiwi reads either way
             adverb = tag == "MAG"
             lemmas.append(Lemma(pending_prefix + form, clause, start, end, adverb=adverb))
             pending_prefix = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,15 @@ class Outcome:
     item: Labelled
     grade: grading.Grade
     ms: float
+
+
+def held_out(question_id: str) -> bool:
+    """Half of the corpus questions, fixed by id: their synonyms were never tuned on it.
+
+    Key points and patterns of the other half were refined after reading the graded corpus,
+    so the held-out half is the honest estimate for answers the bank has never seen.
+    """
+    return zlib.crc32(question_id.encode("utf-8")) % 2 == 0
 
 
 def load_corpus(folder: Path | str) -> list[Labelled]:

@@ -85,19 +85,33 @@ def _token_matches(term_token: str, lemma: str) -> bool:
     return term_token == lemma
 
 
+def _positions(token: str, lemmas: tuple[kiwi.Lemma, ...]) -> list[int]:
+    """Where ``token`` is, also where Kiwi split it in two or three ("연 산" for 연산)."""
+    found = [i for i, lemma in enumerate(lemmas) if _token_matches(token, lemma.text)]
+    if len(token) > 1 and not token.endswith("*"):
+        for i in range(len(lemmas) - 1):
+            joined = lemmas[i].text
+            for k in (1, 2):
+                if i + k >= len(lemmas) or lemmas[i + k].clause != lemmas[i].clause:
+                    break
+                joined += lemmas[i + k].text
+                if joined == token:
+                    found.append(i)
+    return sorted(set(found))
+
+
 def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[tuple[int, ...]]:
     """Position sets where every word of ``term`` appears close together.
 
     Inside one clause the words may come in any order; across clauses only in the term's.
-
-    A negation in the term must sit right next to the word it negates ("사라지지 않다" is
-    matched by "안 사라진다" but not by "소실과는 관계가 없다").
+    A negation in the term must sit right next to a word of the match (adverbs may come
+    between): "사라지지 않다" is matched by "안 사라진다" but not by "소실과는 관계가 없다".
     """
     if not term:
         return []
     candidates = []
     for token in term:
-        where = [i for i, lemma in enumerate(lemmas) if _token_matches(token, lemma.text)]
+        where = _positions(token, lemmas)
         if not where:
             return []
         candidates.append(where)
@@ -111,19 +125,19 @@ def _occurrences(term: tuple[str, ...], lemmas: tuple[kiwi.Lemma, ...]) -> list[
             continue
         if len({lemmas[i].clause for i in combo}) > 1 and list(combo) != sorted(combo):
             continue  # across clauses only in the phrase's own word order
-        if all(_negates_neighbour(lemmas, combo, j) for j in negations):
+        if all(_negates_a_match(lemmas, combo, j) for j in negations):
             found.add(tuple(sorted(combo)))
     return sorted(found, key=lambda c: (c[-1] - c[0], c))
 
 
-def _negates_neighbour(lemmas: tuple[kiwi.Lemma, ...], combo: tuple[int, ...], j: int) -> bool:
-    """The negation at combo[j] is next to the word the term pairs it with (adverbs between)."""
-    neighbours = [combo[k] for k in (j - 1, j + 1) if 0 <= k < len(combo)]
-    for n in neighbours:
-        low, high = sorted((combo[j], n))
-        if high > low and all(lemmas[i].adverb for i in range(low + 1, high)):
+def _negates_a_match(lemmas: tuple[kiwi.Lemma, ...], combo: tuple[int, ...], j: int) -> bool:
+    """The negation at combo[j] is next to another matched word, with only adverbs between."""
+    others = [p for k, p in enumerate(combo) if k != j]
+    for other in others:
+        low, high = sorted((combo[j], other))
+        if all(lemmas[i].adverb for i in range(low + 1, high)):
             return True
-    return not neighbours
+    return not others
 
 
 def _denied(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> bool:
