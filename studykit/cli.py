@@ -14,8 +14,14 @@ import sys
 from pathlib import Path
 from typing import get_origin
 
-from studykit import experiments
 from studykit.quiz.bank import BankError, load_bank
+
+
+def _experiments():
+    """The experiment registry, imported only by the commands that need it."""
+    from studykit import experiments
+
+    return experiments
 
 
 def _parse_value(text: str, annotation):
@@ -53,6 +59,11 @@ def _writable_folder(text: str) -> Path:
 
 
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    experiments = _experiments()
+    if args.name not in experiments.names():
+        valid = ", ".join(experiments.names())
+        print(f"error: unknown experiment {args.name!r}; experiments: {valid}", file=sys.stderr)
+        return 2
     experiment = experiments.get(args.name)
     parser = argparse.ArgumentParser(prog=f"studykit run {args.name}")
     for name, info in experiment.params.model_fields.items():
@@ -93,6 +104,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _list_experiments() -> int:
+    experiments = _experiments()
     for name in experiments.names():
         experiment = experiments.get(name)
         print(f"{name}: {experiment.title}  (presets: {', '.join(experiment.presets)})")
@@ -101,6 +113,7 @@ def _list_experiments() -> int:
 
 def experiment_catalog() -> dict[str, dict]:
     """Experiment name -> presets, for validating the question bank's links."""
+    experiments = _experiments()
     return {name: experiments.presets(name) for name in experiments.names()}
 
 
@@ -150,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="studykit", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run an experiment and print its findings")
-    run.add_argument("name", choices=experiments.names())
+    run.add_argument("name", help="experiment name (see `studykit experiments`)")
     run.add_argument("--preset", default=None, help="start from a named preset")
     run.add_argument("--csv", metavar="FOLDER", help="write every result table as CSV")
     commands.add_parser("experiments", help="list experiments and their presets")

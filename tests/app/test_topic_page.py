@@ -43,8 +43,8 @@ def test_answer_reveal_rate_writes_a_review(db_path):
     assert not at.exception
     assert any("ReLU를 많이 쓰는" in e.label for e in at.expander)
     at.text_area(key=f"{KEY}-answer").input(
-        "시그모이드는 미분값이 최대 0.25라서 기울기소실이 생기지만 "
-        "ReLU는 양수에서 기울기가 1입니다."
+        "ReLU는 양수 구간에서 미분값이 1이라 기울기 소실이 줄어듭니다. "
+        "시그모이드 도함수는 최대 0.25예요."
     ).run()
     at.button(key=f"{KEY}-reveal").click().run()
     assert not at.exception
