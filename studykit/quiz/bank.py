@@ -6,8 +6,10 @@ docs/questions.md for the format.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -327,27 +329,29 @@ MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 40
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no 'billion laughs') and deep nesting."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the bank is ~1.5 MB
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "YAML aliases (*name) are not allowed in the bank", event.start_mark
-            )
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.MarkedYAMLError(
-                    None,
-                    None,
-                    f"nested deeper than {MAX_DEPTH} levels",
-                    self.peek_event().start_mark,
+
+def _refuse_aliases_and_depth(text: str) -> None:
+    """Scan the parser's events first: an alias (a 'billion laughs' bomb) or deep nesting is
+    refused before anything is built or formatted."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ValueError(f"not valid YAML (aliases (*name) are not allowed, {_where(event)})")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(
+                    f"not valid YAML (nested deeper than {MAX_DEPTH} levels, {_where(event)})"
                 )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _where(event) -> str:
+    mark = event.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
 
 
 def _read_yaml(path: Path) -> object:
@@ -364,7 +368,8 @@ def _read_yaml(path: Path) -> object:
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text; save the file as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        _refuse_aliases_and_depth(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         reason = " ".join(str(error).split())
         raise ValueError(f"not valid YAML ({reason[:300]})") from None
@@ -414,6 +419,46 @@ def _load_file(path: Path, problems: list[str]) -> Topic | None:
     return Topic(info.id, info.title, info.order, info.summary, tuple(questions))
 
 
+CACHE_DIR_ENV = "STUDYKIT_CACHE_DIR"
+
+
+def _cache_dir() -> Path:
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("studykit", appauthor=False)) / "bank"
+
+
+def _load_file_cached(path: Path, problems: list[str]) -> Topic | None:
+    """``_load_file`` through a pickle cache keyed by the file's bytes and this module's
+    version, so a server start does not parse and validate 1.5 MB of YAML again."""
+    cached = None
+    try:
+        if path.is_file() and path.stat().st_size <= MAX_FILE_BYTES:
+            code = Path(__file__).stat().st_mtime_ns
+            digest = hashlib.sha256(path.read_bytes() + str(code).encode()).hexdigest()[:32]
+            cached = _cache_dir() / f"{path.stem}-{digest}.pickle"
+            if cached.is_file():
+                topic, file_problems = pickle.loads(cached.read_bytes())  # noqa: S301 - ours
+                problems.extend(file_problems)
+                return topic
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        cached = None
+    file_problems: list[str] = []
+    topic = _load_file(path, file_problems)
+    problems.extend(file_problems)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(pickle.dumps((topic, file_problems)))
+            partial.replace(cached)
+        except OSError:
+            pass  # no cache: the next start parses again
+    return topic
+
+
 def _check_links(
     bank_topics: list[tuple[str, Topic]],
     catalog: Mapping[str, Mapping[str, object]],
@@ -453,7 +498,7 @@ def _load(
     if not paths:
         return [], [f"{directory}: no question files (*.yaml) found"]
     problems: list[str] = []
-    loaded = [(path.name, topic) for path in paths if (topic := _load_file(path, problems))]
+    loaded = [(path.name, topic) for path in paths if (topic := _load_file_cached(path, problems))]
     seen: dict[str, str] = {}
     kept = []
     for file_name, topic in loaded:

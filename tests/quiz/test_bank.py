@@ -188,7 +188,7 @@ def test_alias_bomb_is_refused_quickly_and_the_other_files_load(tmp_path):
 
 def test_deep_nesting_is_refused(tmp_path):
     write(tmp_path, "topic: " + "[" * 5000 + "]" * 5000 + "\n", name="deep.yaml")
-    with pytest.raises(BankError, match="deep.yaml: not valid YAML.*nested deeper"):
+    with pytest.raises(BankError, match="deep.yaml: not valid YAML.*(nested deeper|nesting depth)"):
         load_bank(tmp_path)
 
 
@@ -260,3 +260,15 @@ def test_topic_id_mismatch_is_an_error_not_a_rename(tmp_path):
     write(tmp_path, VALID_TOPIC, name="renamed.yaml")
     bank, problems = load_bank_partial(tmp_path)
     assert bank.topics == () and "must be 'renamed'" in problems[0]
+
+
+def test_parse_cache_is_reused_and_follows_edits(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYKIT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "q"
+    folder.mkdir()
+    write(folder, VALID_TOPIC)
+    first = load_bank(folder)
+    assert len(list((tmp_path / "cache").glob("sample-*.pickle"))) == 1
+    assert load_bank(folder).questions == first.questions
+    write(folder, VALID_TOPIC.replace("question: 질문?", "question: 바뀐 질문?"))
+    assert load_bank(folder).questions[0].question == "바뀐 질문?"
