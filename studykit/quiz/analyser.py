@@ -30,7 +30,7 @@ EQUIVALENTS_FILE = "_equivalents.yaml"
 # reach the other). Endings such as 거나, 지 (in 하지 않다) or 어 (in 느려지다) do not.
 _CLAUSE_ENDINGS = frozenset(
     "고 며 으며 지만 는데 은데 ᆫ데 던데 으나 나 면서 으면서 어서 아서 라서 여서 니까 으니까 "
-    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요 서 라 이라".split()
+    "므로 으므로 면 으면 거든 다가 어도 아도 더라도 는데도 지만요 서 라 이라 니 으니".split()
 )
 _NEGATIONS = {
     ("않", "VX"),
@@ -38,7 +38,6 @@ _NEGATIONS = {
     ("말", "VX"),
     ("안", "MAG"),
     ("못", "MAG"),
-    ("오히려", "MAG"),
     ("없", "VA"),
     ("아니", "VCN"),
     ("상관없", "VA"),
@@ -193,8 +192,12 @@ def _raw_lemmas(text: str) -> list[Sentence]:
         pending_prefix = ""
         previous_tag = ""
         conditional_ends: set[int] = set()
+        skip_next = False
         tokens = sentence.tokens
         for index, token in enumerate(tokens):
+            if skip_next:  # the 가능 of 불가능, already emitted
+                skip_next = False
+                continue
             start, end, form = chunk_offset + token.start, chunk_offset + token.end, token.form
             tag = token.tag.split("-")[0]  # VA-I, VV-R: irregular conjugation classes
             after = [(t.form, t.tag.split("-")[0]) for t in tokens[index + 1 : index + 3]]
@@ -210,9 +213,8 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                 continue
             if _permission(form, tag, after):
                 continue  # "지나지 않아도 되다" (need not): not a denial of the clause
-            not_but = form == "라" and previous_form == "아니"  # "X가 아니라 Y": one clause
             if (
-                (tag == "EC" and form in _CLAUSE_ENDINGS and not not_but)
+                (tag == "EC" and form in _CLAUSE_ENDINGS)
                 or tag in ("MAJ", "SF")
                 or (tag == "EC" and form in ("어", "아", "여") and after and after[0][1] != "VX")
             ):
@@ -225,12 +227,22 @@ def _raw_lemmas(text: str) -> list[Sentence]:
                 continue
             if form == "안" and previous_form == "밖에":
                 continue  # "0.25밖에 안 된다" means "only 0.25": no negation
+            if form == "아니" and previous_form in ("뿐", "만"):
+                continue  # "A뿐 아니라 B": not only A but also B
+            if (form, tag) == ("없이", "MAG"):  # "지수 연산 없이": negates what comes before
+                lemmas.append(Lemma(NOT, clause, start, end, adnominal=True))
+                continue
             if (form, tag) == ("없", "VA") and after == [("어", "EC"), ("지", "VX")]:
                 lemmas.append(Lemma("소실", clause, start, end))  # 없어지다: disappear
                 continue
             if (form, tag) in _NEGATIONS or (tag == "SL" and form.lower() in _ENGLISH_NEGATIONS):
                 adnominal = bool(after) and after[0][1] == "ETM"
                 lemmas.append(Lemma(NOT, clause, start, end, adnominal=adnominal))
+                continue
+            if tag == "XPN" and form == "불" and after and after[0][0] in ("가능", "필요"):
+                lemmas.append(Lemma(after[0][0], clause, start, end))  # 불가능 = 가능 + NOT
+                lemmas.append(Lemma(NOT, clause, start, end))
+                skip_next = True
                 continue
             if tag == "XPN":
                 pending_prefix = form
@@ -280,9 +292,18 @@ def _join_must_clauses(lemmas: list[Lemma], conditional_ends: set[int]) -> list[
     return lemmas
 
 
+_HANGUL_NOUN = re.compile(r"[가-힣]{2,}")
+
+
 @functools.lru_cache(maxsize=4)
 def _equivalents(path: str) -> Equivalents:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    # Single Hangul words of the table are nouns Kiwi must keep whole (역전파, 헤시안,
+    # 드롭아웃), whatever their context; verbs end in 다.
+    kiwi = _load()
+    for word in {str(w) for group in groups for w in group}:
+        if _HANGUL_NOUN.fullmatch(word) and not word.endswith("다"):
+            kiwi.add_user_word(word, "NNG", 0.0)
     phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
     for group in groups:
         words = [str(word) for word in group]

@@ -198,27 +198,30 @@ def _point_terms(point: KeyPoint) -> list[str]:
 def _stated_numbers(lemmas: tuple[kiwi.Lemma, ...], positions: set[int]) -> list[float]:
     """The numbers stated for a quantity: those after it in its clause, else those before.
 
-    A number directly followed by a negation ("0.999가 아니라") is not stated.
+    A number directly followed by a negation is not stated; "β1은 0.999가 아니라 0.9" states
+    the number of the clause that follows.
     """
     clause = lemmas[max(positions)].clause
 
-    def usable(i: int) -> bool:
-        negated = i + 1 < len(lemmas) and lemmas[i + 1].text == kiwi.NOT
-        return lemmas[i].number is not None and i not in positions and not negated
+    def negated(i: int) -> bool:
+        return i + 1 < len(lemmas) and lemmas[i + 1].text == kiwi.NOT
 
-    after = [
-        i
-        for i in range(max(positions) + 1, len(lemmas))
-        if lemmas[i].clause == clause and usable(i)
-    ]
-    if after:
-        return [lemmas[i].number for i in after]
-    first_clause = lemmas[min(positions)].clause
-    return [
-        lemmas[i].number
-        for i in range(min(positions))
-        if lemmas[i].clause == first_clause and usable(i)
-    ]
+    def numbers(indices, wanted) -> list[int]:
+        return [
+            i
+            for i in indices
+            if lemmas[i].clause == wanted and lemmas[i].number is not None and i not in positions
+        ]
+
+    after = numbers(range(max(positions) + 1, len(lemmas)), clause)
+    stated = [i for i in after if not negated(i)]
+    if after and not stated:  # "X가 아니라 Y": the next clause corrects it
+        stated = [i for i in numbers(range(len(lemmas)), clause + 1) if not negated(i)]
+    if not after:
+        first_clause = lemmas[min(positions)].clause
+        before = numbers(range(min(positions)), first_clause)
+        stated = [i for i in before if not negated(i)]
+    return [lemmas[i].number for i in stated]
 
 
 def _check_point(

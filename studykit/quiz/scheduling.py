@@ -34,6 +34,26 @@ def review(card: Card, rating: int, when: datetime) -> Card:
     return updated
 
 
+def preview(card: Card, when: datetime) -> dict[int, datetime]:
+    """The next due date for each rating (1..4) if the card were reviewed at ``when``."""
+    return {rating: review(card, rating, when).due for rating in (1, 2, 3, 4)}
+
+
+def interval_text(start: datetime, due: datetime) -> str:
+    """'1분', '6시간', '3일', '2개월': how long until ``due``, as Anki shows it on a button."""
+    minutes = max(1, round((as_utc(due) - as_utc(start)).total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes}분"
+    if minutes < 24 * 60:
+        return f"{round(minutes / 60)}시간"
+    days = round(minutes / (24 * 60))
+    if days < 31:
+        return f"{days}일"
+    if days < 365:
+        return f"{round(days / 30)}개월"
+    return f"{days / 365:.1f}년"
+
+
 def card_to_json(card: Card) -> str:
     return json.dumps(card.to_dict())
 

@@ -68,6 +68,12 @@ MIGRATIONS: tuple[str, ...] = (
         answers TEXT NOT NULL
     );
     """,
+    # 3: one review per reveal (a repeated or stale click writes nothing), and undo
+    """
+    ALTER TABLE reviews ADD COLUMN reveal_id TEXT;
+    ALTER TABLE reviews ADD COLUMN card_before TEXT;
+    CREATE UNIQUE INDEX reviews_reveal ON reviews(reveal_id) WHERE reveal_id IS NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -175,6 +181,8 @@ class ReviewOutcome:
     rating: int
     reviewed_at: datetime
     due: datetime
+    review_id: int | None = None
+    repeated: bool = False  # the reveal had already been rated: nothing was written
 
 
 def _iso(moment: datetime) -> str:
@@ -332,10 +340,29 @@ class Store:
         answer: str = "",
         score: float | None = None,
         when: datetime | None = None,
+        reveal_id: str | None = None,
     ) -> ReviewOutcome:
-        """Schedule the card with FSRS and log the review, in one transaction."""
+        """Schedule the card with FSRS and log the review, in one transaction.
+
+        With ``reveal_id`` (one id per time the learner revealed the answer), a second call
+        for the same reveal, with any rating, writes nothing and returns the first outcome.
+        """
         when = scheduling.as_utc(when or scheduling.now_utc())
         with self._transaction() as connection:
+            if reveal_id is not None:
+                first = connection.execute(
+                    "SELECT id, rating, reviewed_at, due_after FROM reviews WHERE reveal_id = ?",
+                    (reveal_id,),
+                ).fetchone()
+                if first is not None:
+                    return ReviewOutcome(
+                        question_id,
+                        first[1],
+                        datetime.fromisoformat(first[2]),
+                        datetime.fromisoformat(first[3]),
+                        review_id=first[0],
+                        repeated=True,
+                    )
             row = connection.execute(
                 "SELECT card FROM cards WHERE question_id = ?", (question_id,)
             ).fetchone()
@@ -347,12 +374,62 @@ class Store:
                 "due = excluded.due, updated_at = excluded.updated_at",
                 (question_id, scheduling.card_to_json(card), _iso(card.due), _iso(when)),
             )
-            connection.execute(
+            cursor = connection.execute(
                 "INSERT INTO reviews (question_id, topic, rating, reviewed_at, answer, score, "
-                "due_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (question_id, topic, rating, _iso(when), answer, score, _iso(card.due)),
+                "due_after, reveal_id, card_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    question_id,
+                    topic,
+                    rating,
+                    _iso(when),
+                    answer,
+                    score,
+                    _iso(card.due),
+                    reveal_id,
+                    row[0] if row else None,
+                ),
             )
-        return ReviewOutcome(question_id, rating, when, scheduling.as_utc(card.due))
+        return ReviewOutcome(
+            question_id, rating, when, scheduling.as_utc(card.due), review_id=cursor.lastrowid
+        )
+
+    @_recovering
+    def undo_review(self, review_id: int) -> bool:
+        """Take back a review if it is still its card's latest: the card returns to its state
+        before (or is forgotten if that was its first review). False if it cannot be undone."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT question_id, card_before FROM reviews WHERE id = ?", (review_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            question_id, card_before = row
+            latest = connection.execute(
+                "SELECT MAX(id) FROM reviews WHERE question_id = ?", (question_id,)
+            ).fetchone()[0]
+            if latest != review_id:
+                return False
+            connection.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if card_before is None:
+                connection.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
+            else:
+                card = scheduling.card_from_json(card_before)
+                connection.execute(
+                    "UPDATE cards SET card = ?, due = ? WHERE question_id = ?",
+                    (card_before, _iso(card.due), question_id),
+                )
+        return True
+
+    @_recovering
+    def preview(self, question_id: str, when: datetime | None = None) -> dict[int, datetime]:
+        """The due date each rating would give this card now (for the rating buttons)."""
+        when = scheduling.as_utc(when or scheduling.now_utc())
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT card FROM cards WHERE question_id = ?", (question_id,)
+            ).fetchone()
+        card = scheduling.card_from_json(row[0]) if row else scheduling.new_card()
+        return scheduling.preview(card, when)
 
     @_recovering
     def due_date(self, question_id: str) -> datetime | None:

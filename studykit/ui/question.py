@@ -6,13 +6,14 @@ Bank text and learner text are never rendered as Markdown or HTML: they pass thr
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import streamlit as st
 
 from studykit.quiz import analyser, grading
 from studykit.quiz.bank import Question
-from studykit.quiz.scheduling import now_utc
+from studykit.quiz.scheduling import interval_text, now_utc
 from studykit.quiz.store import Store, StoreError
 from studykit.ui.experiment import experiment_panel, preset_result
 from studykit.ui.resources import show_store_error
@@ -32,6 +33,13 @@ def _when(due: datetime) -> str:
     return f"{local} ({round(days)}일 후)"
 
 
+def _reveal(key: str) -> None:
+    """A new reveal: it may be rated once (a repeated or stale click writes nothing more)."""
+    st.session_state[f"{key}-revealed"] = True
+    st.session_state[f"{key}-reveal-id"] = uuid.uuid4().hex
+    st.session_state.pop(f"{key}-saved", None)
+
+
 def _rating_buttons(
     question: Question,
     store: Store | None,
@@ -40,20 +48,37 @@ def _rating_buttons(
     answer: str,
     score: float | None,
 ) -> None:
-    st.markdown("**얼마나 잘 기억했나요?** (추천: " + grading.RATINGS[suggested] + ")")
+    st.markdown(
+        "**얼마나 잘 기억했나요?** (자동 확인 기준 추천: " + grading.RATINGS[suggested] + ")"
+    )
+    saved = st.session_state.get(f"{key}-saved")
+    try:
+        due = store.preview(question.id) if store is not None else {}
+    except StoreError:
+        due = {}
+    now = now_utc()
     columns = st.columns(4)
     for column, (rating, label) in zip(columns, grading.RATINGS.items()):
+        interval = f" · {interval_text(now, due[rating])}" if rating in due else ""
         if column.button(
-            label,
+            label + interval,
             key=f"{key}-rate-{rating}",
             type="primary" if rating == suggested else "secondary",
+            disabled=saved is not None,
+            help="누르면 다음 복습이 이만큼 뒤로 잡힙니다 (FSRS).",
         ):
             if store is None:
                 st.error("학습 기록 데이터베이스를 사용할 수 없어 평가를 저장하지 못했습니다.")
                 return
+            reveal_id = st.session_state.setdefault(f"{key}-reveal-id", uuid.uuid4().hex)
             try:
                 outcome = store.record_review(
-                    question.id, rating, topic=question.topic, answer=answer, score=score
+                    question.id,
+                    rating,
+                    topic=question.topic,
+                    answer=answer,
+                    score=score,
+                    reveal_id=reveal_id,
                 )
             except StoreError as error:
                 show_store_error(error)
@@ -61,10 +86,17 @@ def _rating_buttons(
                     "평가를 저장하지 못했습니다. 답변은 그대로 있으니 잠시 후 다시 눌러 주세요."
                 )
                 return
-            st.session_state[f"{key}-saved"] = (label, outcome.due)
-    saved = st.session_state.get(f"{key}-saved")
+            saved = (grading.RATINGS[outcome.rating], outcome.due, outcome.review_id)
+            st.session_state[f"{key}-saved"] = saved
+            st.rerun()
     if saved:
         st.success(f"'{saved[0]}'(으)로 저장했습니다. 다음 복습: {_when(saved[1])}")
+        if store is not None and st.button("평가 취소 (되돌리기)", key=f"{key}-undo"):
+            if store.undo_review(saved[2]):
+                st.session_state.pop(f"{key}-saved", None)
+                st.session_state[f"{key}-reveal-id"] = uuid.uuid4().hex
+                st.rerun()
+            st.warning("이 카드는 그 뒤에 다시 평가되어 되돌릴 수 없습니다.")
 
 
 _STATUS = {
@@ -138,7 +170,7 @@ def _free(question: Question, store: Store | None, key: str) -> None:
         placeholder="면접에서 말하듯이 3~5문장으로 적어 보세요.",
     )
     if st.button("모범 답안 보기", key=f"{key}-reveal"):
-        st.session_state[f"{key}-revealed"] = True
+        _reveal(key)
     if not st.session_state.get(f"{key}-revealed"):
         return
     grade = show_free_grade(question, answer or "", "내 답변")
@@ -167,7 +199,7 @@ def _choice(question: Question, store: Store | None, key: str) -> None:
         )
         picked = [] if one is None else [one]
     if st.button("채점하기", key=f"{key}-check", disabled=not picked):
-        st.session_state[f"{key}-revealed"] = True
+        _reveal(key)
     if not st.session_state.get(f"{key}-revealed") or not picked:
         return
     grade = grading.grade_choice(question, list(picked))
@@ -186,7 +218,7 @@ def _numeric(question: Question, store: Store | None, key: str) -> None:
     unit = f" (단위: {question.unit})" if question.unit else ""
     answer = st.text_input("내 답" + unit, key=f"{key}-answer", placeholder="예: 0.25, 1/4, 25%")
     if st.button("채점하기", key=f"{key}-check", disabled=not answer):
-        st.session_state[f"{key}-revealed"] = True
+        _reveal(key)
     if not st.session_state.get(f"{key}-revealed") or not answer:
         return
     try:
@@ -214,6 +246,7 @@ def _predict(question: Question, store: Store | None, key: str) -> None:
         )
         if st.button("예측 확정", key=f"{key}-lock", disabled=choice is None):
             st.session_state[f"{key}-prediction"] = choice
+            _reveal(key)
             st.rerun()
         st.caption("예측을 확정하면 실험 실행 버튼이 나타납니다.")
         return

@@ -166,3 +166,19 @@ def test_page_shows_a_misconception_with_its_correction_and_the_evidence(
     assert not at.exception
     at.button(key=f"{key}-fu1-rate-3").click().run()
     assert [r["question_id"] for r in Store(db_path).reviews()] == ["activation-demo-f1"]
+
+
+def test_one_rating_per_reveal_with_intervals_and_undo(db_path):
+    at = _app()
+    at.switch_page("app_pages/activation.py").run()
+    at.text_area(key=f"{KEY}-answer").input("ReLU는 양수에서 미분값이 1입니다.").run()
+    at.button(key=f"{KEY}-reveal").click().run()
+    labels = [at.button(key=f"{KEY}-rate-{r}").label for r in (1, 2, 3, 4)]
+    assert labels[0].startswith("다시 · ") and labels[2].startswith("알맞음 · ")
+    at.button(key=f"{KEY}-rate-3").click().run()
+    assert at.button(key=f"{KEY}-rate-1").disabled
+    assert [r["rating"] for r in Store(db_path).reviews()] == [3]
+    at.button(key=f"{KEY}-undo").click().run()
+    assert not at.exception
+    assert Store(db_path).reviews() == [] and Store(db_path).due_date(QUESTION) is None
+    assert not at.button(key=f"{KEY}-rate-1").disabled

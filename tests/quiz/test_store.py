@@ -108,3 +108,54 @@ def test_scheduler_is_fsrs_and_deterministic():
     again = scheduling.review(scheduling.new_card(), 3, T0)
     assert card.due == again.due
     assert type(card).__module__.startswith("fsrs")
+
+
+def test_one_review_per_reveal_whatever_is_clicked_next(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    first = store.record_review("q1", 1, when=T0, reveal_id="reveal-1")
+    again = store.record_review("q1", 4, when=T0 + timedelta(seconds=5), reveal_id="reveal-1")
+    assert not first.repeated and again.repeated
+    assert (again.rating, again.due) == (1, first.due)
+    assert [r["rating"] for r in store.reviews()] == [1]
+    store.record_review("q1", 3, when=T0 + timedelta(minutes=10), reveal_id="reveal-2")
+    assert len(store.reviews()) == 2
+
+
+def test_two_sessions_racing_on_one_reveal_write_once(tmp_path):
+    import threading
+
+    path = tmp_path / "p.sqlite3"
+    Store(path)
+    barrier = threading.Barrier(8)
+
+    def rate(rating):
+        barrier.wait()
+        Store(path).record_review("q1", rating, when=T0, reveal_id="same")
+
+    threads = [threading.Thread(target=rate, args=(1 + i % 4,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(Store(path).reviews()) == 1
+
+
+def test_undo_restores_the_card_and_only_the_latest_review_can_be_undone(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    first = store.record_review("q1", 3, when=T0)
+    due_after_first = store.due_date("q1")
+    second = store.record_review("q1", 4, when=T0 + timedelta(days=1))
+    assert not store.undo_review(first.review_id)  # not the latest any more
+    assert store.undo_review(second.review_id)
+    assert store.due_date("q1") == due_after_first and len(store.reviews()) == 1
+    assert store.undo_review(first.review_id)
+    assert store.due_date("q1") is None and store.reviews() == []
+
+
+def test_preview_gives_the_interval_of_each_rating(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    due = store.preview("q1", T0)
+    assert due[1] < due[2] < due[3] < due[4]
+    assert scheduling.interval_text(T0, due[1]) == "1분"
+    assert scheduling.interval_text(T0, T0 + timedelta(days=4)) == "4일"
+    assert store.reviews() == []  # a preview writes nothing
