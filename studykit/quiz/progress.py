@@ -27,7 +27,7 @@ def topic_summary(bank: Bank, reviews: list[dict], cards: dict, now: datetime) -
     frame = reviews_frame(reviews)
     rows = []
     for topic in bank.topics:
-        ids = [q.id for q in topic.questions]
+        ids = [q.id for q in topic.questions] + [q.id for q in topic.follow_up_questions]
         mine = frame[frame["question_id"].isin(ids)]
         studied = [qid for qid in ids if qid in cards]
         retention = [scheduling.retrievability(cards[qid], now) for qid in studied]
@@ -49,21 +49,26 @@ def topic_summary(bank: Bank, reviews: list[dict], cards: dict, now: datetime) -
     return pd.DataFrame(rows)
 
 
+def _local_zone():
+    return datetime.now().astimezone().tzinfo
+
+
 def reviews_per_day(reviews: list[dict]) -> pd.DataFrame:
-    """Rows: day (UTC date), rating, count."""
+    """Rows: day (the learner's local date), rating, count."""
     frame = reviews_frame(reviews)
     if frame.empty:
         return pd.DataFrame(columns=["day", "rating", "count"])
-    frame["day"] = frame["reviewed_at"].dt.strftime("%Y-%m-%d")
+    frame["day"] = frame["reviewed_at"].dt.tz_convert(_local_zone()).dt.strftime("%Y-%m-%d")
     return frame.groupby(["day", "rating"]).size().reset_index(name="count")
 
 
 def upcoming_due(cards: dict, now: datetime, days: int = 14) -> pd.DataFrame:
-    """Rows: day (UTC date), due (cards falling due that day; overdue ones count today)."""
-    start = now.date()
+    """Rows: day (local date), due (cards falling due that day; overdue ones count today)."""
+    zone = _local_zone()
+    start = now.astimezone(zone).date()
     counts = {start + timedelta(days=d): 0 for d in range(days)}
     for card in cards.values():
-        day = max(scheduling.as_utc(card.due).date(), start)
+        day = max(scheduling.as_utc(card.due).astimezone(zone).date(), start)
         if day in counts:
             counts[day] += 1
     return pd.DataFrame({"day": [d.isoformat() for d in counts], "due": list(counts.values())})

@@ -169,7 +169,7 @@ def progress_page() -> None:
             alt.Chart(per_day, title="하루 복습 횟수")
             .mark_bar()
             .encode(
-                x=alt.X("day:O", title="날짜 (UTC)"),
+                x=alt.X("day:O", title="날짜"),
                 y=alt.Y("count:Q", title="복습 횟수"),
                 color=alt.Color("평가:N", sort=list(RATING_LABELS.values())),
             )
@@ -178,7 +178,7 @@ def progress_page() -> None:
     st.altair_chart(
         alt.Chart(upcoming, title="앞으로 14일간 복습 예정 카드")
         .mark_bar()
-        .encode(x=alt.X("day:O", title="날짜 (UTC)"), y=alt.Y("due:Q", title="카드 수"))
+        .encode(x=alt.X("day:O", title="날짜"), y=alt.Y("due:Q", title="카드 수"))
     )
     st.subheader("내보내기")
     st.download_button(
