@@ -1,0 +1,3 @@
+from studykit.ui import topic_page
+
+topic_page("metrics")
