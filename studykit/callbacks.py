@@ -60,11 +60,60 @@ class _ProbeCallback(keras.callbacks.Callback):
             self.measure(epoch + 1)
 
 
+def _tf_strategy_scope():
+    """The ``tf.distribute`` strategy whose scope the caller is in (cross-replica), else None.
+
+    ``model.fit`` called inside ``with strategy.scope():`` runs the callbacks there.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf  # only reached on the TensorFlow backend, already imported
+
+    if not tf.distribute.has_strategy() or not tf.distribute.in_cross_replica_context():
+        return None
+    return tf.distribute.get_strategy()
+
+
+# Reductions for which Keras divides a loss by the number of replicas inside a replica
+# (keras.losses.Loss: each replica's share of the mean over the global batch).
+_PER_REPLICA_SHARE = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
+
+
+def _probe_gradients(model, x, y, loss_fn):
+    """Loss gradients on the whole probe batch, also inside a ``tf.distribute`` scope.
+
+    TensorFlow refuses a GradientTape over distributed variables in the cross-replica
+    context of a strategy's scope. There, every replica computes the gradient of the whole
+    probe batch in one ``strategy.run`` (all get the same: the variables are mirrored; the
+    first replica's copy is the one the model reads and saves) and the first is kept. Inside
+    a replica a ``keras.losses.Loss`` with a mean reduction is divided by the number of
+    replicas, so it is multiplied back here: the norms equal the one-device ones.
+    Elsewhere (one device, outside the scope, JAX's ``keras.distribution``) the plain
+    computation already gives them.
+    """
+    strategy = _tf_strategy_scope()
+    if strategy is None:
+        return loss_and_gradients(model, x, y, loss_fn)[1]
+    factor = 1.0
+    if isinstance(loss_fn, keras.losses.Loss) and loss_fn.reduction in _PER_REPLICA_SHARE:
+        factor = float(strategy.num_replicas_in_sync)
+
+    def one_replica():
+        return loss_and_gradients(model, x, y, lambda t, p: loss_fn(t, p) * factor)[1]
+
+    per_replica = strategy.run(one_replica)
+    return [strategy.experimental_local_results(grad)[0] for grad in per_replica]
+
+
 class GradientNormLogger(_ProbeCallback):
     """L2 norm of the loss gradient w.r.t. each layer's kernel, on a probe batch.
 
     Rows: ``epoch`` (0 = before training), ``layer`` (1 = first weighted layer), ``name``,
     ``grad_norm``. ``loss`` defaults to the model's compiled loss.
+
+    The norms are those of the whole probe batch on one device, also when ``fit`` runs
+    under ``tf.distribute`` (inside or outside ``strategy.scope()``) or JAX's
+    ``keras.distribution``.
     """
 
     def __init__(self, x, y, loss=None, every: int = 1):
@@ -73,7 +122,7 @@ class GradientNormLogger(_ProbeCallback):
 
     def measure(self, epoch):
         loss_fn = keras.losses.get(self.loss or self.model.loss)
-        _, grads = loss_and_gradients(self.model, self.x, self.y, loss_fn)
+        grads = _probe_gradients(self.model, self.x, self.y, loss_fn)
         grad_of = {id(v): g for v, g in zip(self.model.trainable_variables, grads, strict=True)}
         for index, layer in enumerate(_weighted_layers(self.model), start=1):
             grad = grad_of[id(layer.kernel)]

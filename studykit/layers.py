@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from studykit._checks import check_int, check_range
+from studykit.optimizers import _tf_replica_context
 
 __all__ = ["Dropout", "BatchNormalization", "Maxout"]
 
@@ -23,6 +24,18 @@ class Dropout(keras.layers.Layer):
 
     ``noise_shape`` (like Keras) shares one mask along axes of size 1, e.g. ``(None, 1, 1, C)``
     drops whole channels of an image batch. ``None`` entries take the input's size.
+
+    Under a ``tf.distribute`` strategy (TensorFlow) each replica holds a copy of the seed
+    state, so a plain draw would give every replica the *same* mask for its share of the
+    batch (this is what ``keras.layers.Dropout`` does): example i of replica 0 and example i
+    of replica 1 would be dropped together. Instead, each replica draws the mask of the whole
+    global batch (its local batch times the number of replicas) and keeps its own rows,
+    which are the rows one device would have used for the same examples: training matches
+    one-device training on the same global batch. This costs one mask per replica for the
+    global batch instead of the local one. When a batch does not split evenly (the last,
+    smaller batch of an epoch), neighbouring replicas may share a mask row for that batch.
+    Under JAX's ``keras.distribution`` the step is one program over the global batch, and
+    the masks are those of one device without any of this.
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -54,7 +67,18 @@ class Dropout(keras.layers.Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0.0:
             return inputs
-        u = keras.random.uniform(self._mask_shape(inputs), seed=self.seed_generator)
+        shape = self._mask_shape(inputs)
+        context = _tf_replica_context()
+        shared = isinstance(shape[0], int) and shape[0] == 1  # one mask for all rows
+        if context is None or shared:  # one device, JAX, or nothing to split
+            u = keras.random.uniform(shape, seed=self.seed_generator)
+        else:  # this replica's rows of the mask of the global batch (see the docstring)
+            replica = context.replica_id_in_sync_group
+            rows = shape[0]
+            u = keras.random.uniform(
+                (rows * context.num_replicas_in_sync, *shape[1:]), seed=self.seed_generator
+            )
+            u = ops.slice(u, (replica * rows,) + (0,) * (len(shape) - 1), shape)
         keep = u >= self.rate  # P(keep) = 1 - rate
         return ops.where(keep, inputs / (1.0 - self.rate), ops.zeros_like(inputs))
 
@@ -79,9 +103,38 @@ class BatchNormalization(keras.layers.Layer):
 
     The statistics are computed in float32 (or float64) even under a mixed-precision policy,
     because float16 overflows when squaring activations; the output has the compute dtype.
+
+    ``synchronized`` (like Keras' argument of the same name) matters for data-parallel
+    training on several devices:
+
+    - TensorFlow, ``tf.distribute`` (e.g. ``MirroredStrategy``): each replica sees only its
+      share of the global batch. With ``synchronized=False`` every replica normalizes with
+      the statistics of its own share and updates its own copy of the moving averages (the
+      saved model keeps the first replica's), so training differs from one device on the
+      same global batch. With ``synchronized=True`` the mean and variance are summed across
+      replicas at every training step, so every replica uses (and stores) the statistics of
+      the global batch, as one device does. This costs two small all-reduces per layer and
+      step (the variance is taken around the global mean, not as E[x²] - E[x]², which loses
+      precision when the mean is large against the spread).
+    - JAX, ``keras.distribution`` (e.g. ``DataParallel``): the training step is compiled as
+      one program over the global batch and XLA inserts the cross-device sums itself, so the
+      statistics are already those of the global batch with either setting; ``True`` is
+      accepted (a model saved on TensorFlow loads on JAX) and changes nothing.
+    - Outside a distributed step both settings give the one-device statistics.
+
+    Only the TensorFlow and JAX backends support ``synchronized=True``.
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        synchronized=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.axis = check_int("axis", axis)
         self.momentum = check_range("momentum", momentum, 0.0, 1.0)
@@ -90,6 +143,15 @@ class BatchNormalization(keras.layers.Layer):
             raise ValueError(f"center and scale must be True or False, got {center!r}, {scale!r}.")
         self.center = center
         self.scale = scale
+        if not isinstance(synchronized, bool):
+            raise ValueError(f"synchronized must be True or False, got {synchronized!r}.")
+        if synchronized and keras.backend.backend() not in ("tensorflow", "jax"):
+            raise ValueError(
+                "synchronized=True is supported on the TensorFlow and JAX backends only, "
+                f"not on {keras.backend.backend()!r}: this backend has no cross-device "
+                "reduction that keras.ops can reach. Use synchronized=False."
+            )
+        self.synchronized = synchronized
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -126,8 +188,11 @@ class BatchNormalization(keras.layers.Layer):
         x = ops.cast(inputs, dtype)
 
         if training and self.trainable:
-            mean = ops.mean(x, axis=self._reduction_axes)
-            variance = ops.var(x, axis=self._reduction_axes)  # biased: divides by n
+            if self.synchronized and keras.backend.backend() == "tensorflow":
+                mean, variance = self._synchronized_moments(x)
+            else:
+                mean = ops.mean(x, axis=self._reduction_axes)
+                variance = ops.var(x, axis=self._reduction_axes)  # biased: divides by n
             self._update_moving(self.moving_mean, mean)
             self._update_moving(self.moving_variance, variance)
         else:
@@ -143,6 +208,21 @@ class BatchNormalization(keras.layers.Layer):
         if self.center:
             y = y + broadcast(self.beta)
         return ops.cast(y, self.compute_dtype)
+
+    def _synchronized_moments(self, x):
+        """Mean and (biased) variance over the global batch of a ``tf.distribute`` step.
+
+        ``ops.moments(..., synchronized=True)`` sums x, x² and the counts across replicas
+        (outside a strategy the sums are over this device only) and returns
+        E[x²] - E[x]². Applied a second time to ``x - mean``, whose global mean is ~0, the
+        same formula gives the variance without the cancellation error of the first form.
+        """
+        axes = self._reduction_axes
+        mean, _ = ops.moments(x, axes=axes, synchronized=True)
+        _, variance = ops.moments(
+            x - ops.reshape(mean, self._broadcast_shape), axes, synchronized=True
+        )
+        return mean, variance
 
     def _update_moving(self, moving, batch_value):
         """moving = moving·momentum + batch·(1 - momentum)."""
@@ -160,6 +240,7 @@ class BatchNormalization(keras.layers.Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            "synchronized": self.synchronized,
         }
         return {**super().get_config(), **config}
 

@@ -126,10 +126,7 @@ def run(p: MetricsParams, progress) -> Result:
     long = pd.DataFrame(sweep).melt(
         id_vars="threshold", value_vars=["precision", "recall", "f1"], var_name="metric"
     )
-    progress(1.0, "완료")
     return Result(
-        name="metrics",
-        params=p.as_dict(),
         frames={
             "sweep": long,
             "roc": pd.DataFrame({"fpr": fpr, "tpr": tpr}),
@@ -142,7 +139,6 @@ def run(p: MetricsParams, progress) -> Result:
         },
         findings=findings,
         summary=_summary(findings),
-        caption=EXPERIMENT.caption,
     )
 
 

@@ -19,8 +19,10 @@ import time
 import numpy as np
 from pydantic import Field, model_validator
 
-from studykit.experiments._training import build_mlp, divergence_warning, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._batch_losses import batch_loss_recorder
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
 
 class MinibatchParams(Params):
@@ -33,9 +35,12 @@ class MinibatchParams(Params):
     @model_validator(mode="after")
     def _between(self):
         if self.batch_size >= self.samples:
-            raise ValueError(
+            raise Invalid(
                 f"batch_size ({self.batch_size}) must be smaller than samples ({self.samples}) "
-                "so that it differs from the full batch"
+                "so that it differs from the full batch",
+                f"데이터 수({self.samples})보다 작아야 전체 배치와 비교할 수 있습니다 "
+                f"(입력값: {self.batch_size}).",
+                field="batch_size",
             )
         return self
 
@@ -56,11 +61,10 @@ def _data(p: MinibatchParams):
     return data.x_train[: p.samples], data.y_train[: p.samples]
 
 
-def run(p: MinibatchParams, progress: ProgressFn) -> Result:
+def run(p: MinibatchParams, progress: Progress) -> Result:
     import keras
 
-    from studykit import callbacks, losses, optimizers
-    from studykit.experiments._steps import batch_loss_recorder
+    from studykit import losses, optimizers
 
     x, y = _data(p)
     sizes = (1, p.batch_size, p.samples)
@@ -73,6 +77,8 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         metrics=["accuracy"],
         jit_compile=False,
     )
+    model = reuse(model)
+    optimizer = model.optimizer
     initial = model.get_weights()
     # Work is proportional to the number of updates; weight the progress bar by it.
     work = [math.ceil(p.samples / m) * p.epochs + 20 for m in sizes]
@@ -84,26 +90,23 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         model.set_weights(initial)
         keras.utils.set_random_seed(p.seed)
         recorder = batch_loss_recorder(p.samples, size, labels={"batch_size": size})
-        guard = callbacks.DivergenceGuard()
         before = int(keras.ops.convert_to_numpy(optimizer.iterations))
         started = time.perf_counter()
-        history = model.fit(
+        fitted = fit(
+            model,
             x,
             y,
             epochs=p.epochs,
             batch_size=size,
-            verbose=0,
-            callbacks=[
-                recorder,
-                guard,
-                callbacks.ProgressCallback(
-                    progress,
-                    _name(size, p.samples),
-                    start=done / sum(work),
-                    span=cost / sum(work),
-                ),
-            ],
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            per_batch=True,  # the recorder reads every batch's loss
+            progress=progress.slice(
+                done / sum(work), (done + cost) / sum(work), _name(size, p.samples)
+            ),
+            callbacks=[recorder],
         )
+        history, guard = fitted.history, fitted.guard
         elapsed = time.perf_counter() - started
         done += cost
         iterations = int(keras.ops.convert_to_numpy(optimizer.iterations)) - before
@@ -125,8 +128,8 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
                     "batch_size": size,
                     "epoch": epoch + 1,
                     "updates": updates[epoch],
-                    "train_loss": float(history.history["loss"][epoch]),
-                    "train_accuracy": float(history.history["accuracy"][epoch]),
+                    "train_loss": float(history["loss"][epoch]),
+                    "train_accuracy": float(history["accuracy"][epoch]),
                 }
             )
         final_loss, final_accuracy = model.evaluate(x, y, batch_size=p.samples, verbose=0)
@@ -153,10 +156,7 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         if findings[f"loss_noise.{p.samples}"] > 0
         else math.nan
     )
-    progress(1.0, "완료")
     return Result(
-        name="minibatch",
-        params=p.as_dict(),
         frames={
             "steps": frame(
                 step_rows, ["batch_size", "epoch", "update", "step", "epoch_progress", "loss"]
@@ -178,7 +178,6 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, sizes, findings, seconds),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -281,4 +280,14 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "updates_per_epoch": ("에폭당 갱신 횟수 (측정)", "count"),
+        "expected_updates_per_epoch": ("에폭당 갱신 횟수 (⌈N/m⌉)", "count"),
+        "optimizer_iterations_per_epoch": ("옵티마이저 반복 수 / 에폭", "count"),
+        "loss_noise": ("배치 손실의 흔들림 (차분의 표준편차)", ""),
+        "final_loss": ("학습 후 전체 데이터 손실", ""),
+        "final_accuracy": ("학습 후 전체 데이터 정확도", "%"),
+        "noise_ratio_sgd_to_full": ("흔들림: 배치 1 ÷ 전체 배치", "x"),
+    },
+    series={str(size): f"배치 크기 {size}" for size in range(1, 4097)},
 )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from studykit import activations, experiments, initializers
-from studykit.experiments import _training
+from studykit.experiments import _models
 
 NAMES = experiments.names()
 
@@ -36,8 +36,8 @@ def test_names_are_listed_and_sorted():
 
 
 def test_form_choices_match_the_components():
-    assert set(_training.ACTIVATIONS) <= set(activations.NAMES)
-    assert set(_training.INITIALIZERS) == set(initializers.NAMES)
+    assert set(_models.ACTIVATIONS) <= set(activations.NAMES)
+    assert set(_models.INITIALIZERS) == set(initializers.NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,7 +57,7 @@ def test_tiny_run_returns_tidy_frames_findings_and_progress(name, tiny_runs):
     assert all(len(f) > 0 for f in result.frames.values())
     assert result.findings and all(isinstance(v, float) for v in result.findings.values())
     assert any("가" <= ch <= "힣" for ch in result.summary)
-    charts = experiments.get(name).charts(result)
+    charts = experiments.charts(result)
     assert charts and all(chart.to_dict()["$schema"].startswith("https://vega") for chart in charts)
     fractions = [f for f, _ in calls]
     assert fractions, "progress was never reported"
