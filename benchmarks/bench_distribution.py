@@ -229,9 +229,8 @@ def main(argv=None):
             subprocess.run(command, check=True)
             results.append(json.loads(path.read_text(encoding="utf-8")))
 
-    versions = ", ".join(
-        f"{name} {version}" for result in results for name, version in result["versions"].items()
-    )
+    versions = {name: v for result in results for name, v in result["versions"].items()}
+    versions = ", ".join(f"{name} {version}" for name, version in versions.items())
     command = " ".join(["python benchmarks/bench_distribution.py", *argv])
     report = "\n".join(
         [

@@ -117,7 +117,7 @@ class _DistributedTraining:
     TensorFlow (``tf.distribute``): Keras' optimizer clips (``clipnorm``, ``clipvalue``,
     ``global_clipnorm``) each replica's *local* gradient before summing them across
     replicas, so a clipped step differs from one-device training on the same global batch
-    (measured: 4e-2 in the weights after 6 SGD steps with ``keras.optimizers.SGD``); and it
+    (measured: 3.3e-2 in the weights after 6 steps of ``keras.optimizers.SGD``); and it
     updates the gradient accumulators (``gradient_accumulation_steps``) and overwrites the
     model with its EMA (``ema_overwrite_frequency``) through cross-replica calls inside a
     ``tf.cond``, which TensorFlow refuses ("merge_call called while defining a new graph").

@@ -109,8 +109,8 @@ def keras_order(n: int, batch_size: int) -> np.ndarray:
     Keras shuffles the indices inside its tf.data pipeline with an op seeded from the
     global seed (``keras.utils.set_random_seed``), and builds that pipeline's iterator anew
     every epoch, so every epoch repeats one permutation. It is read once from Keras' own
-    array adapter and remembered per (n, batch size, global seed): feeding the same batches
-    from ``batches`` saves building a pipeline per fit and an iterator per epoch.
+    array adapter and remembered per (n, batch size, global seed); ``keras_batches`` then
+    feeds the same batches through one pipeline per fit instead of one iterator per epoch.
     """
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
     from tensorflow.python.eager import context
@@ -158,13 +158,13 @@ def fit(
     progress = progress or Progress()
     progress(0.0, f"{progress.label} · 준비 중" if progress.label else "준비 중")
     fast = not per_batch and steps > 1
-    start = _StartingState() if fast and guard else None
+    start = _starting_state() if fast and guard else None
 
     def attempt(steps_per_call: int, quiet: bool) -> Fitted:
         _set_steps_per_execution(model, steps_per_call)
         scores = evaluator(measure, from_logits=from_logits) if measure else None
         stop = studykit_callbacks.DivergenceGuard(max_loss) if guard else None
-        report = _EpochReport(progress, epochs, scores, quiet)
+        report = _epoch_report(progress, epochs, scores, quiet)
         if shuffle == "numpy":
             data = {
                 "x": batches(x, y, batch_size, seed),
@@ -211,65 +211,53 @@ def _set_steps_per_execution(model, steps: int) -> None:
         model.test_function = None
 
 
-def _callback_base():
+def _starting_state():
+    """A callback that copies the model's and optimizer's variables when training begins
+    (the optimizer is built by then); ``restore(model)`` starts the same run again."""
     import keras
 
-    return keras.callbacks.Callback
+    class StartingState(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            variables = (*self.model.variables, *self.model.optimizer.variables)
+            self.values = [np.array(v.value) for v in variables]
+
+        def restore(self, model):
+            targets = (*model.variables, *model.optimizer.variables)
+            for variable, value in zip(targets, self.values, strict=True):
+                variable.assign(value)
+
+    return StartingState()
 
 
-class _StartingState:
-    """A callback that copies the model's and optimizer's variables when training begins
-    (the optimizer is built by then), so that ``restore`` can start the same run again."""
+def _epoch_report(progress: Progress, epochs: int, scores, quiet: bool):
+    """A callback reporting every epoch: the fraction of epochs, a Korean status line, the
+    curve points of that epoch (inference-mode scores when measured, else Keras' logs) and
+    the cancel check. ``quiet``: only the cancel check (while retraining after divergence)."""
+    import keras
 
-    def __new__(cls):
-        base = _callback_base()
+    class EpochReport(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            progress.check()
+            if not quiet and scores is not None:
+                progress.curve(scores.records[:])
 
-        class StartingState(base):
-            def on_train_begin(self, logs=None):
-                self.values = [
-                    np.array(v.value)
-                    for v in (*self.model.variables, *self.model.optimizer.variables)
-                ]
+        def on_epoch_end(self, epoch, logs=None):
+            progress.check()
+            if quiet:
+                return
+            logs = logs or {}
+            loss = logs.get("loss")
+            text = [progress.label] if progress.label else []
+            text.append(f"에폭 {epoch + 1}/{epochs}")
+            if loss is not None and math.isfinite(float(loss)):
+                text.append(f"손실 {float(loss):.4f}")
+            elif loss is not None:
+                text.append("손실 발산")
+            if progress.wants_curves:
+                progress.curve(_epoch_points(epoch + 1, logs, scores))
+            progress((epoch + 1) / epochs, " · ".join(text))
 
-            def restore(self, model):
-                targets = (*model.variables, *model.optimizer.variables)
-                for variable, value in zip(targets, self.values, strict=True):
-                    variable.assign(value)
-
-        return StartingState()
-
-
-class _EpochReport:
-    """Progress after every epoch: the fraction of epochs, a Korean status line, the curve
-    points of that epoch (inference-mode scores when measured, else Keras' logs), and the
-    cancel check. ``quiet``: only the cancel check (a retraining after divergence)."""
-
-    def __new__(cls, progress: Progress, epochs: int, scores, quiet: bool):
-        base = _callback_base()
-
-        class EpochReport(base):
-            def on_train_begin(self, logs=None):
-                progress.check()
-                if not quiet and scores is not None:
-                    progress.curve(scores.records[:])
-
-            def on_epoch_end(self, epoch, logs=None):
-                progress.check()
-                if quiet:
-                    return
-                logs = logs or {}
-                loss = logs.get("loss")
-                text = [progress.label] if progress.label else []
-                text.append(f"에폭 {epoch + 1}/{epochs}")
-                if loss is not None and math.isfinite(float(loss)):
-                    text.append(f"손실 {float(loss):.4f}")
-                elif loss is not None:
-                    text.append("손실 발산")
-                if progress.wants_curves:
-                    progress.curve(_epoch_points(epoch + 1, logs, scores))
-                progress((epoch + 1) / epochs, " · ".join(text))
-
-        return EpochReport()
+    return EpochReport()
 
 
 def _epoch_points(epoch: int, logs: dict, scores) -> list[dict]:

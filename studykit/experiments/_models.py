@@ -180,7 +180,7 @@ def reuse(model):
     free (it becomes one after the run).
     """
     lent = _LENT.get()
-    if lent is None:
+    if lent is None or not _reusable_backend():
         return model
     key = structure(model)
     if key is None:
@@ -191,6 +191,15 @@ def reuse(model):
     chosen = twin if twin is not None and _copy_state(model, twin) else model
     lent.append((key, chosen))
     return chosen
+
+
+def _reusable_backend() -> bool:
+    """Twins are lent on TensorFlow only: there a model's whole state is its variables, which
+    ``_copy_state`` sets (checked by the tests). Keras' JAX trainer also keeps training state
+    of its own between fits, and a twin did not repeat a run exactly there."""
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
 
 
 def structure(model) -> str | None:

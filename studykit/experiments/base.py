@@ -6,6 +6,7 @@ to the quiz and the app before TensorFlow has loaded.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -65,8 +66,7 @@ class Progress:
 
     def slice(self, low: float, high: float, label: str = "") -> Progress:
         """The part [low, high] of this progress (fractions of this slice), named ``label``."""
-        child = object.__new__(Progress)
-        child.__dict__.update(self.__dict__)
+        child = copy.copy(self)  # shares the report, the live sink and the stop flag
         child.start = self.start + self.span * low
         child.span = self.span * (high - low)
         child.label = label or self.label

@@ -143,8 +143,6 @@ def run(p: CapacityParams, progress: Progress) -> Result:
     )
 
 
-
-
 def charts(result: Result) -> list:
     import altair as alt
 

@@ -211,9 +211,10 @@ def _network(p: LearningRateParams, progress: Progress, start: float):
         )
         if guard.diverged:
             update = len(batch_losses)
+            reason = "10⁶을 넘어" if "exceeded" in guard.reason else "NaN/inf가 되어"
             warnings.append(
-                f"신경망, 학습률 {label(lr)}: {update}번째 갱신에서 손실이 발산해 "
-                f"(DivergenceGuard: {guard.reason}) 학습을 멈췄습니다. 학습률을 낮춰 보세요."
+                f"신경망, 학습률 {label(lr)}: {update}번째 갱신에서 손실이 {reason} 발산으로 보고 "
+                "학습을 멈췄습니다. 학습률을 낮춰 보세요."
             )
     return rows, findings, warnings
 

@@ -104,9 +104,13 @@ def test_unknown_parameter_and_experiment_are_clear_errors():
 
 
 def test_run_cached_returns_the_stored_result_for_equal_parameters():
+    experiments._CACHE.clear()
     first = experiments.run_cached("vanishing_gradient", preset="tiny")
     tiny = experiments.presets("vanishing_gradient")["tiny"]
-    assert experiments.run_cached("vanishing_gradient", **tiny) is first
+    again = experiments.run_cached("vanishing_gradient", **tiny)
+    assert not first.cached and again.cached  # the stored run, marked as stored
+    assert again.frames is first.frames and again.findings == first.findings
+    assert again.seconds == first.seconds and again.finished_at == first.finished_at
 
 
 def test_listing_experiments_and_loading_the_bank_do_not_import_keras():
