@@ -227,8 +227,9 @@ def _symmetry(p: WeightInitParams, data, progress: Progress):
                 "layer": index,
                 "name": layer.name,
                 "units": kernel.shape[1],
-                "distinct_units": int(np.unique(kernel, axis=1).shape[1]),
+                "distinct_units": _distinct_units(kernel),
                 "max_unit_difference": float(np.max(np.abs(kernel - kernel[:, :1]))),
+                "relative_unit_difference": _relative_unit_difference(kernel),
                 "weight_norm": float(np.linalg.norm(kernel)),
             }
         )
@@ -241,10 +242,35 @@ def _symmetry(p: WeightInitParams, data, progress: Progress):
     findings = {
         "zero_init.distinct_units": float(max(r["distinct_units"] for r in rows)),
         "zero_init.max_unit_difference": float(max(r["max_unit_difference"] for r in rows)),
+        "zero_init.relative_unit_difference": float(
+            max(r["relative_unit_difference"] for r in rows)
+        ),
         "zero_init.first_layer_weight_norm": rows[0]["weight_norm"],
         "zero_init.final_accuracy": final(scores.records, "validation", "accuracy"),
     }
     return rows, heat, findings
+
+
+# Units that started equal get equal gradients, but a multi-threaded matmul may add the same
+# numbers in a different order per column: differences of ~1e-8 of the weights' size are
+# rounding, not broken symmetry (a random start differs by ~1, not 1e-8).
+UNIT_TOLERANCE = 1e-6
+
+
+def _relative_unit_difference(kernel: np.ndarray) -> float:
+    """Largest difference from the first unit, relative to the layer's largest weight."""
+    scale = float(np.max(np.abs(kernel)))
+    return float(np.max(np.abs(kernel - kernel[:, :1]))) / scale if scale > 0 else 0.0
+
+
+def _distinct_units(kernel: np.ndarray) -> int:
+    """Units (columns) that differ by more than UNIT_TOLERANCE of the layer's largest weight."""
+    tolerance = UNIT_TOLERANCE * max(float(np.max(np.abs(kernel))), np.finfo(np.float32).tiny)
+    representatives: list[np.ndarray] = []
+    for column in kernel.T:
+        if not any(np.max(np.abs(column - r)) <= tolerance for r in representatives):
+            representatives.append(column)
+    return len(representatives)
 
 
 def _summary(p: WeightInitParams, findings: dict[str, float]) -> str:
@@ -338,7 +364,15 @@ def run(p: WeightInitParams, progress: Progress) -> Result:
             "history": frame(history, ["initializer", *EVALUATION_COLUMNS]),
             "symmetry": frame(
                 symmetry,
-                ["layer", "name", "units", "distinct_units", "max_unit_difference", "weight_norm"],
+                [
+                    "layer",
+                    "name",
+                    "units",
+                    "distinct_units",
+                    "max_unit_difference",
+                    "relative_unit_difference",
+                    "weight_norm",
+                ],
             ),
             "zero_init_weights": frame(heat, ["input", "unit", "weight"]),
         },

@@ -103,6 +103,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("모의 면접").wait_for(timeout=30_000)  # our st.navigation, deep-linked
     card = page.get_by_test_id("stExpander").filter(has_text="ReLU를 많이 쓰는").first
+    card.locator("summary").click()  # only the topic's first question starts open
     card.get_by_role("textbox").fill(
         "시그모이드는 기울기 소실이 생기고 ReLU는 양수에서 미분값이 1입니다."
     )
