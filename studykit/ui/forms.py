@@ -2,9 +2,10 @@
 
 Every label shows the field's bounds. Number boxes take any number (the browser would
 otherwise refuse an out-of-range value silently, with an English tooltip); pressing 실행
-checks every value first and explains each bad one in Korean right under its field, naming
-it by its label, and nothing runs until they are fixed. List fields accept full-width digits
-and commas (what a Korean IME types: "０．１，０．２") and the ideographic comma "、".
+checks every value first and explains each bad one in Korean right under its field, starting
+with the field's label ("층당 뉴런 수: 4 이상 256 이하의 정수여야 합니다 (입력값: 0)."), and
+nothing runs until they are fixed. List fields accept full-width digits and commas (what a
+Korean IME types: "０．１，０．２") and the ideographic comma "、".
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def params_form(experiment: Experiment, preset: str, key: str) -> dict[str, Any]
             with columns[index % 2]:
                 _widget(experiment, name, info, f"{key}-{name}")
                 for message in problems.for_field(name) if problems else []:
-                    st.error(message, icon="⚠️")
+                    st.error(f"{short_label(experiment, name)}: {message}", icon="⚠️")
         if problems:
             st.error(
                 f"고쳐야 할 값이 {len(problems.problems)}개 있습니다. 표시된 칸을 고친 뒤 다시 "

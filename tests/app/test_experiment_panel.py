@@ -44,7 +44,8 @@ def test_bounds_are_shown_and_a_bad_value_is_explained_under_its_field_before_ru
     _run_button(at).click().run()
     assert not at.exception and not ran  # nothing ran
     errors = [e.value for e in at.error]
-    assert any("4 이상 256 이하" in e and "입력값: 0" in e for e in errors)
+    assert any(e.startswith("층당 뉴런 수: 4 이상 256 이하") and "입력값: 0" in e for e in errors)
+    assert any(e.startswith("시드: ") for e in errors)  # each message names its field
     assert any("0 이상 2,147,483,647 이하" in e for e in errors)
     assert any("고쳐야 할 값이 2개" in e for e in errors)
     assert not any("Input should" in e or "greater" in e for e in errors)  # no pydantic English
