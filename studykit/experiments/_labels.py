@@ -195,3 +195,18 @@ def ro(text: str) -> str:
     if last in "178" or not has_batchim(text):
         return text + "로"
     return text + "으로"
+
+
+DIVERGED = "발산(diverged)"
+
+
+def loss_text(value: float, digits: int = 3) -> str:
+    """A loss in a summary: "0.123", or "발산(diverged)" when it is NaN or infinite, so that a
+    diverged run never reads "nan" to the learner."""
+    return f"{value:.{digits}f}" if math.isfinite(value) else DIVERGED
+
+
+def by_loss(names, loss: Mapping[str, float]) -> list:
+    """``names`` from the lowest to the highest finite ``loss[name]``; names whose loss is
+    NaN or infinite (diverged) are left out: a diverged run is not ranked."""
+    return sorted((n for n in names if math.isfinite(loss[n])), key=lambda n: loss[n])

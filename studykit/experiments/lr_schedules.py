@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import by_loss, loss_text
 from studykit.experiments._measure import EVALUATION_COLUMNS, curve, final, rises
 from studykit.experiments._models import build_mlp, reuse
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
@@ -105,17 +106,23 @@ def _curve_of(schedule, total_steps: int) -> np.ndarray:
 
 
 def _summary(p: LRSchedulesParams, findings: dict[str, float]) -> str:
+    loss = {n: findings[f"final_loss.{n}"] for n in p.schedules}
     parts = ", ".join(
-        f"{KOREAN_NAMES[n]} {findings[f'final_loss.{n}']:.3f}"
+        f"{KOREAN_NAMES[n]} {loss_text(loss[n])}"
         f"(마지막 갱신의 학습률 {findings[f'final_lr.{n}']:.2g})"
         for n in p.schedules
     )
-    best = min(p.schedules, key=lambda n: findings[f"final_loss.{n}"])
-    return (
+    ranked = by_loss(p.schedules, loss)
+    start = (
         f"초기 학습률 {p.initial_learning_rate:g}에서 같은 모델을 {p.epochs} 에폭 학습한 뒤의 "
-        f"학습 손실(train loss)을 비교하면 {parts} 가운데 {KOREAN_NAMES[best]}의 손실이 "
-        "가장 낮았습니다."
+        f"학습 손실(train loss)을 비교하면 {parts}"
     )
+    if not ranked:
+        return f"{start}: 모든 스케줄에서 손실이 발산해 비교할 수 없었습니다."
+    if len(ranked) < len(p.schedules):
+        best = KOREAN_NAMES[ranked[0]]
+        return f"{start} 가운데 발산하지 않은 것 중에서는 {best}의 손실이 가장 낮았습니다."
+    return f"{start} 가운데 {KOREAN_NAMES[ranked[0]]}의 손실이 가장 낮았습니다."
 
 
 def run(p: LRSchedulesParams, progress: Progress) -> Result:

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from studykit.experiments._fit import divergence_warning, fit, frame
-from studykit.experiments._labels import OPTIMIZER_NAMES
+from studykit.experiments._labels import OPTIMIZER_NAMES, by_loss, loss_text
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
 from studykit.experiments._models import build_mlp, reuse
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
@@ -79,22 +79,29 @@ def _learning_rate(name: str, p: OptimizerTrainingParams) -> float:
 
 
 def _summary(p: OptimizerTrainingParams, findings: dict[str, float], steps: int) -> str:
-    ranked = sorted(p.optimizers, key=lambda n: findings[f"final_loss.{n}"])
-    losses = ", ".join(f"{KOREAN_NAMES[n]} {findings[f'final_loss.{n}']:.3f}" for n in ranked)
-    slowest = ranked[-1]
-    sentence = (
+    loss = {n: findings[f"final_loss.{n}"] for n in p.optimizers}
+    ranked = by_loss(p.optimizers, loss)
+    diverged = [n for n in p.optimizers if n not in ranked]
+    start = (
         f"같은 초기 가중치와 같은 배치 순서로 digits를 {p.epochs} 에폭({steps}번 갱신) 학습한 뒤 "
-        f"학습 손실(train loss)은 {losses} 순이었"
     )
+    if not ranked:
+        names = ", ".join(KOREAN_NAMES[n] for n in diverged)
+        return f"{start}{names} 모두 손실이 발산해(diverged) 비교할 수 없었습니다."
+    losses = ", ".join(f"{KOREAN_NAMES[n]} {loss_text(loss[n])}" for n in ranked)
+    sentence = f"{start}학습 손실(train loss)은 {losses} 순이었"
     if len(ranked) > 1:
-        fastest = ranked[0]
-        ratio = findings[f"final_loss.{slowest}"] / max(findings[f"final_loss.{fastest}"], 1e-12)
+        fastest, slowest = ranked[0], ranked[-1]
+        ratio = loss[slowest] / max(loss[fastest], 1e-12)
         sentence += (
             f"고, 가장 느린 {KOREAN_NAMES[slowest]}의 손실은 가장 빠른 {KOREAN_NAMES[fastest]}의 "
             f"약 {ratio:.1f}배였습니다."
         )
     else:
         sentence += "습니다."
+    if diverged:
+        names = ", ".join(KOREAN_NAMES[n] for n in diverged)
+        sentence += f" {names}에서는 손실이 발산해(diverged) 순위에서 뺐습니다."
     return sentence
 
 
