@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from studykit.experiments._labels import (
@@ -150,3 +151,37 @@ def ab_curves(
             .properties(width="container", height=240)
         )
     return charts
+
+
+# Altair refuses to embed more than 5,000 rows per data set (``MaxRowsError`` in
+# ``chart.to_dict()``, ``save`` and notebooks; Streamlit lifts the limit), so a chart over
+# many steps or grid points draws every k-th of them.
+MAX_CHART_ROWS = 5000
+
+
+def thin(
+    frame: pd.DataFrame, column: str, limit: int = MAX_CHART_ROWS, *, by: str | None = None
+) -> pd.DataFrame:
+    """``frame`` with only every k-th value of ``column`` (a step or a grid coordinate; the
+    first and the last value always kept), k as small as keeps it within ``limit`` rows.
+
+    Without ``by`` every series shares the values of ``column`` (each line keeps every k-th
+    of them); with ``by`` each group (series) keeps every k-th of its own values, so a series
+    with few points keeps them. The frame comes back unchanged when it is small enough.
+    """
+    if len(frame) <= limit:
+        return frame
+    if by is None:
+        values = np.sort(frame[column].unique())
+        position = pd.Series(np.searchsorted(values, frame[column]), index=frame.index)
+        last = pd.Series(len(values) - 1, index=frame.index)
+    else:
+        ordered = frame.sort_values([by, column], kind="stable")
+        position = ordered.groupby(by).cumcount().reindex(frame.index)
+        last = frame.groupby(by)[column].transform("size") - 1
+    k = max(2, -(-len(frame) // limit))
+    while True:
+        keep = (position % k == 0) | (position == last)
+        if keep.sum() <= limit or k >= len(frame):
+            return frame[keep]
+        k += 1

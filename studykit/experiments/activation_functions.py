@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from studykit.experiments._charts import thin
 from studykit.experiments._fit import frame
 from studykit.experiments._labels import ACTIVATION_NAMES, josa, ro
 from studykit.experiments._models import ACTIVATIONS
@@ -141,7 +142,7 @@ def charts(result: Result) -> list:
         kind=lambda d: d["kind"].map(KIND_NAMES),
     )
     curve_chart = (
-        alt.Chart(curves)
+        alt.Chart(thin(curves, "x"))
         .mark_line()
         .encode(
             x=alt.X("x:Q", title="입력 x"),

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from studykit.experiments._charts import thin
 from studykit.experiments._fit import frame
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
@@ -236,7 +237,7 @@ def charts(result: Result) -> list:
     steps = steps[steps["step_size"] > 0]
     order = list(NAMES.values())
     sizes = (
-        alt.Chart(steps)
+        alt.Chart(thin(steps, "step"))
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 t"),
@@ -265,7 +266,9 @@ def charts(result: Result) -> list:
     )
     effective = steps[steps["parameter"] == "large"]
     effective_chart = (
-        alt.Chart(effective, title="실질 학습률 |Δθ| / |g| (큰 기울기 파라미터, 로그 눈금)")
+        alt.Chart(
+            thin(effective, "step"), title="실질 학습률 |Δθ| / |g| (큰 기울기 파라미터, 로그 눈금)"
+        )
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 t"),

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from pydantic import Field
 
+from studykit.experiments._charts import thin
 from studykit.experiments._fit import frame
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
@@ -284,7 +285,7 @@ def charts(result: Result) -> list:
     trajectories = result.frames["trajectories"]
     trajectories = trajectories[trajectories.function == "nonconvex"]
     paths_over_time = (
-        alt.Chart(trajectories, title="비볼록 함수: 시작점별 w의 변화")
+        alt.Chart(thin(trajectories, "step"), title="비볼록 함수: 시작점별 w의 변화")
         .mark_line(opacity=0.7)
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 (step)"),

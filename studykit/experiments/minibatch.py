@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from studykit.experiments._batch_losses import batch_loss_recorder
+from studykit.experiments._charts import thin
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._models import build_mlp, reuse
 from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
@@ -213,7 +214,10 @@ def charts(result: Result) -> list:
     )
     steps = steps[np.isfinite(steps["loss"])]
     per_update = (
-        alt.Chart(steps, title="업데이트마다의 배치 손실 (x축: 진행한 에폭)")
+        alt.Chart(
+            thin(steps, "epoch_progress", by="series"),
+            title="업데이트마다의 배치 손실 (x축: 진행한 에폭)",
+        )
         .mark_line(opacity=0.8)
         .encode(
             x=alt.X("epoch_progress:Q", title="에폭 (epoch)"),

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from studykit.experiments._charts import thin
 from studykit.experiments._fit import frame
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
@@ -375,7 +376,7 @@ def charts(result: Result) -> list:
             ["name", "step", "x", "y", "loss"],
         ]
         paths = (
-            alt.Chart(inside)
+            alt.Chart(thin(inside, "step"))
             .mark_line(point=alt.OverlayMarkDef(size=14), strokeWidth=1.5)
             .encode(
                 x="x:Q",
@@ -398,7 +399,7 @@ def charts(result: Result) -> list:
         surface_name=lambda d: d["surface"].map(SURFACE_NAMES)
     )
     curves = (
-        alt.Chart(gaps)
+        alt.Chart(thin(gaps, "step"))
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 (step)"),
