@@ -212,18 +212,27 @@ def _set_steps_per_execution(model, steps: int) -> None:
 
 
 def _starting_state():
-    """A callback that copies the model's and optimizer's variables when training begins
-    (the optimizer is built by then); ``restore(model)`` starts the same run again."""
+    """A callback that copies the model's and optimizer's variables when training begins;
+    ``restore(model)`` starts the same run again.
+
+    Keras builds an optimizer's slot variables (momentum, Adam's moments) and the metrics'
+    variables at the first training step, after ``on_train_begin``; the optimizer is built
+    here first (as Keras would, on the trainable variables) so that its slots are copied
+    too. Variables that appear later (metric accumulators, reset every epoch) are left alone.
+    """
     import keras
 
     class StartingState(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            variables = (*self.model.variables, *self.model.optimizer.variables)
-            self.values = [np.array(v.value) for v in variables]
+            optimizer = self.model.optimizer
+            if not optimizer.built:
+                optimizer.build(self.model.trainable_variables)
+            self.values = [
+                (v, np.array(v.value)) for v in (*self.model.variables, *optimizer.variables)
+            ]
 
         def restore(self, model):
-            targets = (*model.variables, *model.optimizer.variables)
-            for variable, value in zip(targets, self.values, strict=True):
+            for variable, value in self.values:
                 variable.assign(value)
 
     return StartingState()

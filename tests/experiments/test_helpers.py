@@ -221,6 +221,31 @@ def test_divergence_is_replayed_batch_by_batch_and_stops_at_the_same_batch():
         np.testing.assert_array_equal(fitted.history[key], exact.history[key])
 
 
+def test_divergence_replay_restores_momentum_slots_built_during_training():
+    # Keras builds the momentum slots (and the accuracy metric's variables) at the first
+    # step, after on_train_begin: the replay must still start from zero momentum.
+    x, y = _toy()
+
+    def classifier():
+        keras.utils.set_random_seed(2)
+        model = _models.build_mlp(3, 2, [8], "relu", seed=2)
+        model.compile(
+            optimizer=keras.optimizers.SGD(50.0, momentum=0.99),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            jit_compile=False,
+        )
+        return model
+
+    kwargs = {"epochs": 6, "batch_size": 16, "seed": 2, "max_loss": 1e4}
+    exact = _fit.fit(classifier(), x, y, per_batch=True, **kwargs)
+    fitted = _fit.fit(classifier(), x, y, **kwargs)
+    assert exact.diverged and fitted.diverged
+    assert (fitted.guard.epoch, fitted.guard.batch) == (exact.guard.epoch, exact.guard.batch)
+    for key in exact.history:
+        np.testing.assert_array_equal(fitted.history[key], exact.history[key])
+
+
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="twins: TensorFlow only")
 def test_a_reused_twin_trains_to_the_same_weights_as_a_new_model():
     x, y = _toy()
