@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 from studykit.experiments._batch_losses import batch_loss_recorder
 from studykit.experiments._charts import thin
 from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import loss_text
 from studykit.experiments._models import build_mlp, reuse
 from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
@@ -189,13 +190,21 @@ def _summary(p, sizes, findings, seconds) -> str:
         f"{_name(size, n)} {findings[f'updates_per_epoch.{size}']:.0f}번" for size in sizes
     )
     noises = [findings[f"loss_noise.{size}"] for size in sizes]
-    noise = ", ".join(f"{_name(size, n)} {value:.3g}" for size, value in zip(sizes, noises))
+    noise = ", ".join(
+        f"{_name(size, n)} {value:.3g}"
+        if math.isfinite(value)
+        else f"{_name(size, n)} 측정 불가(업데이트가 3번 미만)"
+        for size, value in zip(sizes, noises)
+    )
+    measured = [value for value in noises if math.isfinite(value)]
     trend = (
         "순으로 배치가 클수록 작아졌으며"
-        if all(a > b for a, b in zip(noises, noises[1:]))
+        if len(measured) == len(noises) and all(a > b for a, b in zip(noises, noises[1:]))
         else "순이었으며"
     )
-    loss = ", ".join(f"{_name(size, n)} {findings[f'final_loss.{size}']:.3f}" for size in sizes)
+    loss = ", ".join(
+        f"{_name(size, n)} {loss_text(findings[f'final_loss.{size}'])}" for size in sizes
+    )
     times = ", ".join(f"{_name(size, n)} {seconds[size]:.3f}초" for size in sizes)
     return (
         f"학습 데이터 N = {n}개에서 한 에폭의 업데이트 횟수(Keras가 센 값)는 {updates}으로 "
