@@ -166,8 +166,9 @@ def thin(
     first and the last value always kept), k as small as keeps it within ``limit`` rows.
 
     Without ``by`` every series shares the values of ``column`` (each line keeps every k-th
-    of them); with ``by`` each group (series) keeps every k-th of its own values, so a series
-    with few points keeps them. The frame comes back unchanged when it is small enough.
+    of them); with ``by`` each group (series) keeps every k-th of its own points and its last
+    one, so a series with fewer, sparser points (a large batch: one update per epoch) keeps
+    the same share of them. The frame comes back unchanged when it is small enough.
     """
     if len(frame) <= limit:
         return frame

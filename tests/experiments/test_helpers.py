@@ -325,3 +325,27 @@ def test_the_keras_order_gives_what_model_fit_gives_on_arrays_even_with_batch_no
     _fit.fit(ours, x, y, epochs=3, batch_size=16, seed=5, shuffle="keras", guard=False)
     for u, v in zip(plain.get_weights(), ours.get_weights(), strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+def test_thin_keeps_every_kth_step_of_each_series_within_the_row_limit():
+    import pandas as pd
+
+    from studykit.experiments._charts import thin
+
+    steps = pd.DataFrame(
+        [{"series": s, "step": t, "value": float(t)} for s in "abc" for t in range(3000)]
+    )
+    small = thin(steps, "step", limit=1000)
+    assert len(small) <= 1000
+    kept = sorted(small["step"].unique())
+    assert kept[0] == 0 and kept[-1] == 2999  # first and last step kept
+    assert (small.groupby("series").size() == len(kept)).all()  # the same steps per series
+    assert len(thin(steps.head(500), "step", limit=1000)) == 500  # small enough: unchanged
+    # by="series": each series keeps every k-th of its own points, and its last one.
+    sparse = steps[(steps.series == "b") & (steps.step % 100 == 0)]  # 30 points, 0..2900
+    uneven = pd.concat([steps[steps.series == "a"], sparse])
+    by_series = thin(uneven, "step", limit=1000, by="series")
+    assert len(by_series) <= 1000
+    b = by_series[by_series.series == "b"]["step"]
+    assert 2 <= len(b) < 30 and b.min() == 0 and b.max() == 2900
+    assert by_series[by_series.series == "a"]["step"].max() == 2999
