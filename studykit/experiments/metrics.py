@@ -212,4 +212,16 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "positive_rate": ("양성 비율 (positive rate)", "%"),
+        "accuracy_all_negative": ("모두 음성으로 예측할 때의 정확도", "%"),
+        "accuracy_at_0.5": ("임계값 0.5의 정확도 (accuracy)", "%"),
+        "precision_at_0.5": ("임계값 0.5의 정밀도 (precision)", "%"),
+        "recall_at_0.5": ("임계값 0.5의 재현율 (recall)", "%"),
+        "f1_at_0.5": ("임계값 0.5의 F1 점수", ""),
+        "best_f1": ("가장 높은 F1 점수", ""),
+        "best_f1_threshold": ("F1이 가장 높은 임계값 (threshold)", ""),
+        "roc_auc": ("ROC 곡선 아래 넓이 (ROC AUC)", ""),
+        "average_precision": ("평균 정밀도 (average precision)", ""),
+    },
 )

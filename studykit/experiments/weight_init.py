@@ -525,6 +525,11 @@ EXPERIMENT = Experiment(
         "zero_init.final_accuracy": ("0 초기화: 최종 검증 정확도", "%"),
         "zero_init.first_layer_weight_norm": ("0 초기화: 첫 층 가중치 노름", ""),
         "zero_init.max_unit_difference": ("0 초기화: 유닛 사이 가중치 차이 (최대)", ""),
+        "zero_init.distinct_units": ("0 초기화: 학습 후 서로 다른 유닛 수 (층마다 최대)", "count"),
+        "zero_init.relative_unit_difference": (
+            "0 초기화: 유닛 사이 가중치 차이 (가장 큰 가중치 대비)",
+            "",
+        ),
     },
     series={**INIT_NAMES, **ACTIVATION_NAMES},
     curves=Curves(series="initializer", names=INIT_NAMES, series_title="초기화", shared=False),

@@ -7,7 +7,8 @@ special values (NaN, ±inf, a huge integer, text, an empty or over-long list). R
 the ``tiny`` preset and move one or two fields to a bound; an integer field whose upper
 bound is far above its ``tiny`` value (epochs, samples, steps: the run's size) goes to at most
 2 × that value instead, and each experiment gets one such corner per test run (hypothesis,
-derandomized), so that the whole module stays within about a minute. The chart
+derandomized), so that the whole module stays within a minute or two (119 s on a 2-core
+machine shared with other jobs). The chart
 limit at those fields' real upper bounds is checked by
 ``test_charts_at_their_largest_stay_within_altairs_row_limit`` on the cheap experiments
 where it was found to break.

@@ -126,3 +126,15 @@ def test_listing_experiments_and_loading_the_bank_do_not_import_keras():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_finding_has_a_korean_label_and_a_readable_value(name, tiny_runs):
+    from studykit.experiments._labels import finding_label, format_value
+
+    result, _ = tiny_runs(name)
+    experiment = experiments.get(name)
+    for key, value in result.findings.items():
+        label, unit = finding_label(key, experiment.findings, experiment.series)
+        assert label != key and any("가" <= ch <= "힣" for ch in label), key
+        assert "nan" not in format_value(value, unit).lower(), key
