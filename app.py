@@ -7,6 +7,7 @@ import streamlit as st
 from studykit.ui import resources
 
 st.set_page_config(page_title="studykit · 딥러닝 면접 대비", page_icon="📚", layout="wide")
+resources.start_keras_import()  # in the background: pages never wait for it
 
 PAGES = Path(__file__).parent / "app_pages"
 

@@ -5,11 +5,14 @@
     >>> result = experiments.run("vanishing_gradient", depth=10, activations=["sigmoid"])
 
 Experiment modules import Keras only inside their ``run`` function, so listing experiments,
-their presets and their parameter forms is cheap.
+their presets and their parameter forms is cheap. ``run`` owns what every run shares: it
+validates the parameters, lends traced models (``_models.lending``), reports progress up to
+1.0 and fills in the Result's name, parameters, caption and run time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import pkgutil
@@ -18,19 +21,29 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from studykit.experiments import _models
 from studykit.experiments.base import (
+    Cancelled,
+    Curves,
     Experiment,
     ParameterError,
     Params,
+    Progress,
     ProgressFn,
     Result,
+    as_progress,
 )
 
 __all__ = [
+    "Cancelled",
+    "Curves",
     "Experiment",
     "ParameterError",
     "Params",
+    "Progress",
     "Result",
+    "catalog",
+    "charts",
     "get",
     "names",
     "presets",
@@ -65,25 +78,58 @@ def presets(name: str) -> dict[str, dict[str, Any]]:
     return dict(get(name).presets)
 
 
-def _silent(fraction: float, message: str) -> None:
-    return None
+def charts(result: Result) -> list:
+    """Every chart of ``result``: the experiment's own, then its learning curves."""
+    experiment = get(result.name)
+    shown = list(experiment.charts(result))
+    spec = experiment.curves
+    history = result.frames.get(spec.frame) if spec else None
+    if spec is not None and spec.shared and history is not None and len(history):
+        from studykit.experiments._charts import learning_curves
+
+        shown.append(
+            learning_curves(
+                history, spec.series, spec.names, series_title=spec.series_title, title=spec.title
+            )
+        )
+    return shown
+
+
+def catalog() -> dict[str, dict[str, dict[str, Any]]]:
+    """Experiment name -> its presets (what the question bank's links are checked against)."""
+    return {name: presets(name) for name in names()}
+
+
+def _values(experiment: Experiment, preset: str | None, params: dict[str, Any]) -> dict:
+    values = experiment.preset(preset) if preset else {}
+    values.update(params)
+    return values
 
 
 def run(
-    name: str, progress: ProgressFn | None = None, preset: str | None = None, **params: Any
+    name: str,
+    progress: Progress | ProgressFn | None = None,
+    preset: str | None = None,
+    **params: Any,
 ) -> Result:
     """Run experiment ``name`` with a preset's parameters, overridden by ``params``.
 
-    ``progress(fraction, message)`` is called as training advances (fraction in [0, 1]).
+    ``progress``: a plain ``progress(fraction, message)`` function (fraction in [0, 1]) or a
+    ``Progress`` (which also receives curve points and can cancel the run: ``Cancelled``).
     Raises ParameterError (a ValueError) naming each bad parameter and its range.
     """
     experiment = get(name)
-    values = experiment.preset(preset) if preset else {}
-    values.update(params)
-    validated = experiment.validate(values)
+    validated = experiment.validate(_values(experiment, preset, params))
+    tracker = as_progress(progress)
     started = time.perf_counter()
-    result = experiment.runner(validated, progress or _silent)
+    with _models.lending():
+        result = experiment.runner(validated, tracker)
+    tracker(1.0, "완료")
+    result.name = name
+    result.params = validated.as_dict()
+    result.caption = experiment.caption
     result.seconds = time.perf_counter() - started
+    result.finished_at = time.time()
     return result
 
 
@@ -93,22 +139,26 @@ _CACHE_LOCK = threading.Lock()
 
 
 def run_cached(
-    name: str, progress: ProgressFn | None = None, preset: str | None = None, **params: Any
+    name: str,
+    progress: Progress | ProgressFn | None = None,
+    preset: str | None = None,
+    **params: Any,
 ) -> Result:
     """Like ``run``, but returns the stored Result when the same parameters ran before.
 
     The key is the validated parameter set, so a preset and its values spelled out share one
-    entry. The 32 most recently used results are kept; treat a returned Result as read-only.
+    entry. The 32 most recently used results are kept. A stored Result comes back as a copy
+    with ``cached=True`` (its ``seconds`` and ``finished_at`` are those of the original run);
+    treat its frames as read-only.
     """
     experiment = get(name)
-    values = experiment.preset(preset) if preset else {}
-    values.update(params)
-    key = (name, json.dumps(experiment.validate(values).as_dict(), sort_keys=True))
+    values = experiment.validate(_values(experiment, preset, params)).as_dict()
+    key = (name, json.dumps(values, sort_keys=True))
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
-    result = run(name, progress=progress, **json.loads(key[1]))
+            return dataclasses.replace(_CACHE[key], cached=True)
+    result = run(name, progress=progress, **values)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:

@@ -12,7 +12,7 @@ def corrupt_labels(
 
     Returns (noisy labels, boolean mask of the changed ones). Wrong labels can only be
     learned by memorizing them, which is what makes overfitting visible on small data
-    (``_evaluation.memorized_fraction`` measures how many were).
+    (``_measure.memorized_fraction`` measures how many were).
     """
     changed = np.zeros(len(labels), dtype=bool)
     count = int(round(fraction * len(labels)))

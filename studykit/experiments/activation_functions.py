@@ -16,20 +16,16 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._korean import josa, ro
-from studykit.experiments._training import ACTIVATIONS, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._charts import thin
+from studykit.experiments._fit import frame
+from studykit.experiments._labels import ACTIVATION_NAMES, josa, ro
+from studykit.experiments._models import ACTIVATIONS
+from studykit.experiments.base import Experiment, Params, Progress, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Logit = Annotated[float, Field(ge=-50.0, le=50.0)]
 
-KOREAN_NAMES = {
-    "sigmoid": "시그모이드(sigmoid)",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "Leaky ReLU",
-    "elu": "ELU",
-}
+KOREAN_NAMES = ACTIVATION_NAMES
 KIND_NAMES = {"value": "함숫값 f(x)", "derivative": "도함수 f'(x) (자동 미분)"}
 
 
@@ -93,7 +89,7 @@ def _summary(p: ActivationFunctionsParams, findings: dict[str, float], backend: 
     )
 
 
-def run(p: ActivationFunctionsParams, progress: ProgressFn) -> Result:
+def run(p: ActivationFunctionsParams, progress: Progress) -> Result:
     import keras
     from keras import ops
 
@@ -128,17 +124,13 @@ def run(p: ActivationFunctionsParams, progress: ProgressFn) -> Result:
         {"index": i, "logit": float(z), "probability": float(q)}
         for i, (z, q) in enumerate(zip(p.logits, probabilities))
     ]
-    progress(1.0, "완료")
     return Result(
-        name="activation_functions",
-        params=p.as_dict(),
         frames={
             "curves": frame(rows, ["activation", "x", "kind", "y"]),
             "softmax": frame(softmax_rows, ["index", "logit", "probability"]),
         },
         findings=findings,
         summary=_summary(p, findings, keras.backend.backend()),
-        caption=EXPERIMENT.caption,
     )
 
 
@@ -150,7 +142,7 @@ def charts(result: Result) -> list:
         kind=lambda d: d["kind"].map(KIND_NAMES),
     )
     curve_chart = (
-        alt.Chart(curves)
+        alt.Chart(thin(curves, "x"))
         .mark_line()
         .encode(
             x=alt.X("x:Q", title="입력 x"),
@@ -205,4 +197,12 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "max_derivative": ("도함수의 최댓값", ""),
+        "derivative_at_zero": ("x = 0에서의 도함수", ""),
+        "softmax.sum": ("소프트맥스 출력의 합", ""),
+        "softmax.max_probability": ("소프트맥스 최대 확률", "%"),
+        "softmax.entropy": ("소프트맥스 엔트로피 (entropy)", ""),
+        "softmax.shift_max_abs_diff": ("입력에 상수를 더했을 때 출력 차이 (최대)", ""),
+    },
 )

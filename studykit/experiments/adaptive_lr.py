@@ -26,8 +26,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._charts import thin
+from studykit.experiments._fit import frame
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam")
 NAMES = {
@@ -101,7 +102,7 @@ def _adam_numpy(p: AdaptiveLrParams, gradients: np.ndarray, corrected: bool) -> 
     return np.array(positions)
 
 
-def run(p: AdaptiveLrParams, progress: ProgressFn) -> Result:
+def run(p: AdaptiveLrParams, progress: Progress) -> Result:
     import keras
 
     gradients = _gradients(p)
@@ -167,10 +168,7 @@ def run(p: AdaptiveLrParams, progress: ProgressFn) -> Result:
         findings["adam_matches_numpy"] = float(
             np.max(np.abs(paths["adam"] - reference)) < 1e-3 * max(1.0, p.steps * p.learning_rate)
         )
-    progress(1.0, "완료")
     return Result(
-        name="adaptive_lr",
-        params=p.as_dict(),
         frames={
             "steps": frame(
                 rows,
@@ -187,7 +185,6 @@ def run(p: AdaptiveLrParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
     )
 
 
@@ -240,7 +237,7 @@ def charts(result: Result) -> list:
     steps = steps[steps["step_size"] > 0]
     order = list(NAMES.values())
     sizes = (
-        alt.Chart(steps)
+        alt.Chart(thin(steps, "step"))
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 t"),
@@ -269,7 +266,9 @@ def charts(result: Result) -> list:
     )
     effective = steps[steps["parameter"] == "large"]
     effective_chart = (
-        alt.Chart(effective, title="실질 학습률 |Δθ| / |g| (큰 기울기 파라미터, 로그 눈금)")
+        alt.Chart(
+            thin(effective, "step"), title="실질 학습률 |Δθ| / |g| (큰 기울기 파라미터, 로그 눈금)"
+        )
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 t"),
@@ -299,4 +298,18 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "step_ratio_last_to_first.small": ("작은 기울기 파라미터: 마지막/첫 갱신 폭", "x"),
+        "step_ratio_last_to_first": ("마지막/첫 갱신 폭 (큰 기울기 파라미터)", "x"),
+        "step_ratio_last_to_middle": ("마지막/중간 갱신 폭", "x"),
+        "first_step_over_lr": ("첫 갱신 폭 ÷ 학습률", "x"),
+        "last_step_over_lr": ("마지막 갱신 폭 ÷ 학습률", "x"),
+        "small_to_large_step": ("작은 기울기 / 큰 기울기 파라미터의 갱신 폭", "x"),
+        "adam_bias_correction_factor_step1": ("Adam 첫 스텝: 보정 없는 갱신 ÷ 보정한 갱신", "x"),
+        "adam_uncorrected_peak_factor": ("편향 보정이 없을 때 갱신 폭 배율의 최댓값", "x"),
+        "adam_uncorrected_peak_step": ("그 최댓값이 나온 스텝", "steps"),
+        "adam_theory_factor_step1": ("이론값 (1 − β₁)/√(1 − β₂)", "x"),
+        "adam_matches_numpy": ("studykit Adam = NumPy 식", "flag"),
+    },
+    series={"adam_uncorrected": "Adam (편향 보정 없음)", "small": "작은 기울기"},
 )

@@ -18,9 +18,11 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._data import random_shifts, shift_images
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._measure import EVALUATION_COLUMNS, final
+from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 TRAINING_AUGMENTATIONS = ("translation", "flip", "zoom", "erasing", "noise", "brightness")
 GALLERY = (
@@ -153,7 +155,6 @@ def _model(p: AugmentationParams, augmented: bool):
     import keras
 
     from studykit import activations
-    from studykit.experiments._training import build_mlp, compile_classifier
 
     keras.utils.set_random_seed(p.seed)
     augmentations = [
@@ -168,7 +169,7 @@ def _model(p: AugmentationParams, augmented: bool):
     model = build_mlp(
         64, 10, [p.width], seed=p.seed, before=before, output_activation=activations.softmax
     )
-    return compile_classifier(model, p.learning_rate)
+    return reuse(compile_classifier(model, p.learning_rate))
 
 
 def _summary(p: AugmentationParams, f: dict[str, float]) -> str:
@@ -182,11 +183,8 @@ def _summary(p: AugmentationParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: AugmentationParams, progress: ProgressFn) -> Result:
+def run(p: AugmentationParams, progress: Progress) -> Result:
     from studykit import datasets
-    from studykit.experiments._data import random_shifts, shift_images
-    from studykit.experiments._evaluation import final
-    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.digits(seed=p.seed, n_train=p.n_train)
     rng = np.random.default_rng(p.seed)
@@ -196,23 +194,24 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
     gallery = _gallery(p, data)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
-    for index, (variant, augmented) in enumerate((("without", False), ("with", True))):
+    variants = (("without", False), ("with", True))
+    for (variant, augmented), part in progress.parts(
+        variants, lambda v: "증강 사용" if v[1] else "증강 없음", within=(0.05, 1.0)
+    ):
+        # The same MLP without and with the augmentation layers in front of it.
         model = _model(p, augmented)
-        name = "증강 사용" if augmented else "증강 없음"
-        scores, guard, keras_history = train(
+        fitted = fit(
             model,
             data.x_train,
             data.y_train,
-            {**data.sets(), "shifted": (shifted, data.y_val)},
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,
-            progress=progress,
-            label=name,
-            start=0.05 + index * 0.475,
-            span=0.475,
+            measure={**data.sets(), "shifted": (shifted, data.y_val)},
+            progress=part,
         )
-        warnings += divergence_warning(name, guard)
+        scores, keras_history = fitted.scores, fitted.history
+        warnings += divergence_warning(part.label, fitted.guard)
         history += scores.rows(variant=variant)
         if augmented:
             # Keras' own training accuracy: measured on the augmented batches, in training mode.
@@ -240,10 +239,7 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
         for metric, value in values.items():
             findings[f"{metric}.{variant}"] = value
             final_rows.append({"variant": variant, "metric": metric, "value": value})
-    progress(1.0, "완료")
     return Result(
-        name="augmentation",
-        params=p.as_dict(),
         frames={
             "gallery": frame(gallery, ["image", "augmentation", "draw", "row", "col", "value"]),
             "history": frame(history, ["variant", *EVALUATION_COLUMNS]),
@@ -251,7 +247,6 @@ def run(p: AugmentationParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -295,24 +290,6 @@ def charts(result: Result) -> list:
             .facet(facet=alt.Facet("view:N", title=None, sort=order), columns=5)
             .properties(title=f"증강 갤러리: {image} (기법마다 무작위로 두 번)")
         )
-    history = result.frames["history"]
-    accuracy = history[history.metric == "accuracy"].assign(
-        model=lambda d: d["variant"].map(VARIANT_NAMES),
-        split=lambda d: d["split"].map(SPLIT_NAMES),
-    )
-    curves = (
-        alt.Chart(accuracy)
-        .mark_line()
-        .encode(
-            x=alt.X("epoch:Q", title="에폭 (epoch)"),
-            y=alt.Y("value:Q", title="정확도 (accuracy)", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("split:N", title="데이터", sort=list(SPLIT_NAMES.values())),
-            tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=260, height=200)
-        .facet(column=alt.Column("model:N", title=None, sort=list(VARIANT_NAMES.values())))
-        .properties(title="증강 유무에 따른 학습·검증 정확도 곡선")
-    )
     final = result.frames["final"]
     bars_data = final[final.metric.isin(["original_val_accuracy", "val_accuracy"])].assign(
         model=lambda d: d["variant"].map(VARIANT_NAMES),
@@ -332,7 +309,7 @@ def charts(result: Result) -> list:
         )
         .properties(width=140, height=180)
     )
-    return [*grids, curves, bars]
+    return [*grids, bars]
 
 
 EXPERIMENT = Experiment(
@@ -363,4 +340,10 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "shift_drop": ("이미지를 옮겼을 때 검증 정확도 하락", "%p"),
+        "val_accuracy": ("이동된 검증 이미지 정확도", "%"),
+    },
+    series=VARIANT_NAMES,
+    curves=Curves(series="variant", names=VARIANT_NAMES, series_title="증강"),
 )

@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._korean import josa
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._fit import frame
+from studykit.experiments._labels import josa
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 InputValue = Annotated[float, Field(ge=-10.0, le=10.0)]
 
@@ -173,7 +173,7 @@ def _summary(p: BackpropParams, findings: dict[str, float], count: int) -> str:
     )
 
 
-def run(p: BackpropParams, progress: ProgressFn) -> Result:
+def run(p: BackpropParams, progress: Progress) -> Result:
     import keras
 
     weights = _weights(p)
@@ -207,10 +207,7 @@ def run(p: BackpropParams, progress: ProgressFn) -> Result:
             f"[{eps:g}, 1 − {eps:g}]로 잘라(clip) 자동 미분의 기울기가 0이 됩니다. "
             "가중치 크기(weight scale)나 입력값을 줄여 보세요."
         )
-    progress(1.0, "완료")
     return Result(
-        name="backprop",
-        params=p.as_dict(),
         frames={
             "forward": frame(forward, ["step", "node", "value"]),
             "backward": frame(
@@ -220,7 +217,6 @@ def run(p: BackpropParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings, len(rows)),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -310,4 +306,12 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "prediction": ("예측 ŷ", ""),
+        "loss": ("손실", ""),
+        "output_delta": ("출력층 델타 ∂L/∂z₂", ""),
+        "max_abs_diff": ("손으로 푼 기울기와 자동 미분의 최대 차이", ""),
+        "grad_norm": ("기울기 노름", ""),
+        "residual": ("오차 ŷ − y", ""),
+    },
 )

@@ -24,14 +24,15 @@ import math
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._evaluation import (
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._measure import (
     EVALUATION_COLUMNS,
     curve,
     final,
     first_epoch_reaching,
 )
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._models import restart, reuse
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 MODELS = ("plain", "batch_norm")
 KOREAN_NAMES = {"plain": "BN 없음", "batch_norm": "BN 사용 (batch normalization)"}
@@ -72,6 +73,7 @@ def _build(p: BatchNormParams, with_bn: bool):
         loss="sparse_categorical_crossentropy",
         jit_compile=False,
     )
+    model = reuse(model)
     relus = [layer for layer in model.layers if layer.name.startswith("relu_")]
     probe = keras.Model(model.inputs[0], [layer.output for layer in relus])
     return model, probe
@@ -137,11 +139,10 @@ def _summary(p: BatchNormParams, findings: dict[str, float], scales: np.ndarray)
     )
 
 
-def run(p: BatchNormParams, progress: ProgressFn) -> Result:
+def run(p: BatchNormParams, progress: Progress) -> Result:
     import keras
 
     from studykit import datasets
-    from studykit.experiments._training import divergence_warning, restart, train
 
     data = datasets.digits(seed=p.seed, n_train=p.train_samples)
     scales = np.logspace(0, -4, p.n_scales)
@@ -160,21 +161,19 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
             stats += layer_stats
             histograms += layer_hist
             restart(model, weights, p.seed)  # the probe updated BN's moving averages
-            done = m_index * len(scales) + s_index
             run_name = f"{KOREAN_NAMES[name]}, 스케일 {_scale_label(scale)}"
-            scores, guard, _ = train(
+            fitted = fit(
                 model,
                 data.x_train,
                 data.y_train,
-                data.sets(),
                 epochs=p.epochs,
                 batch_size=p.batch_size,
-                seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
-                progress=progress,
-                label=run_name,
-                start=done / total,
-                span=1 / total,
+                seed=p.seed,
+                shuffle="keras",  # from Keras' global seed, set by restart
+                measure=data.sets(),
+                progress=progress.part(m_index * len(scales) + s_index, total, run_name),
             )
+            scores, guard = fitted.scores, fitted.guard
             history += scores.rows(**labels)
             accuracy = curve(scores.records, "validation", "accuracy")
             reached = first_epoch_reaching(accuracy, p.target_accuracy)
@@ -202,10 +201,7 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
         findings[f"worst_final_accuracy.{name}"] = float(np.min(accuracies))
         smallest = [s for s in stats if s["model"] == name and s["scale"] == float(scales[-1])]
         findings[f"last_layer_std_at_smallest_scale.{name}"] = smallest[-1]["std"]
-    progress(1.0, "완료")
     return Result(
-        name="batch_norm",
-        params=p.as_dict(),
         frames={
             "runs": frame(
                 runs,
@@ -229,7 +225,6 @@ def run(p: BatchNormParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings, scales),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -378,4 +373,12 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "scales_reaching_target": ("목표 정확도에 도달한 스케일 수", "count"),
+        "mean_final_accuracy": ("스케일별 최종 검증 정확도 평균", "%"),
+        "best_final_accuracy": ("가장 좋은 최종 검증 정확도", "%"),
+        "worst_final_accuracy": ("가장 나쁜 최종 검증 정확도", "%"),
+        "last_layer_std_at_smallest_scale": ("가장 작은 스케일에서 마지막 층 출력의 표준편차", ""),
+    },
+    series=KOREAN_NAMES,
 )

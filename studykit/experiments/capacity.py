@@ -16,9 +16,11 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from studykit.experiments._data import noisy_digits
-from studykit.experiments._evaluation import EVALUATION_COLUMNS
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import SPLIT_NAMES
+from studykit.experiments._measure import EVALUATION_COLUMNS, curve, final, overfitting_scores
+from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 SIZES = ("small", "medium", "large")
 SizeName = Literal[SIZES]  # type: ignore[valid-type]
@@ -86,45 +88,34 @@ def _summary(p: CapacityParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: CapacityParams, progress: ProgressFn) -> Result:
+def run(p: CapacityParams, progress: Progress) -> Result:
     import keras
 
     from studykit import activations
-    from studykit.experiments._evaluation import curve, final, overfitting_scores
-    from studykit.experiments._training import (
-        build_mlp,
-        compile_classifier,
-        divergence_warning,
-        train,
-    )
 
     data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
-    share = 1.0 / len(p.sizes)
-    for index, size in enumerate(p.sizes):
+    for size, part in progress.parts(p.sizes, lambda size: size_label(p.as_dict(), size)):
+        # One MLP per size, the same data, Adam, measured in inference mode every epoch.
         keras.utils.set_random_seed(p.seed)
         model = build_mlp(
             64, 10, hidden_layers(p, size), seed=p.seed, output_activation=activations.softmax
         )
-        compile_classifier(model, p.learning_rate)
-        name = size_label(p.as_dict(), size)
-        scores, guard, _ = train(
+        model = reuse(compile_classifier(model, p.learning_rate))
+        fitted = fit(
             model,
             data.x_train,
             noisy,
-            data.sets(noisy),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,
-            progress=progress,
-            label=name,
-            start=index * share,
-            span=share,
+            measure=data.sets(noisy),
+            progress=part,
         )
-        warnings += divergence_warning(name, guard)
-        history += scores.rows(size=size)
-        records = scores.records
+        warnings += divergence_warning(part.label, fitted.guard)
+        history += fitted.scores.rows(size=size)
+        records = fitted.scores.records
         val_loss = np.array(curve(records, "validation", "loss"))
         val_accuracy = curve(records, "validation", "accuracy")
         best = int(np.nanargmin(val_loss)) if np.isfinite(val_loss).any() else 0
@@ -141,22 +132,15 @@ def run(p: CapacityParams, progress: ProgressFn) -> Result:
         for metric, value in values.items():
             findings[f"{metric}.{size}"] = value
             final_rows.append({"size": size, "metric": metric, "value": value})
-    progress(1.0, "완료")
     return Result(
-        name="capacity",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["size", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["size", "metric", "value"]),
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
-
-
-SPLIT_NAMES = {"train": "학습", "validation": "검증"}
 
 
 def charts(result: Result) -> list:
@@ -261,4 +245,13 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "best_val_epoch": ("검증 손실이 가장 낮은 에폭", "epochs"),
+        "early_stop_val_accuracy": ("조기 종료 시점의 검증 정확도", "%"),
+        "val_loss_rise": ("최저점 이후 검증 손실 상승폭", ""),
+    },
+    series={"small": "작은 모델", "medium": "중간 모델", "large": "큰 모델"},
+    curves=Curves(
+        series="size", names={s: s for s in SIZES}, series_title="모델 크기", shared=False
+    ),
 )

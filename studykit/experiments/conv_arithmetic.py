@@ -21,8 +21,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._fit import frame
+from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
 # (label, n, k, s, p): the notes' and interviews' usual cases.
 SIZE_CASES = (
@@ -56,9 +56,12 @@ class ConvArithmeticParams(Params):
     def _kernel_fits(self):
         smallest = min(self.input_size, 8 * self.image_scale)
         if self.kernel_size > smallest + 2 * self.padding:
-            raise ValueError(
+            raise Invalid(
                 f"kernel_size {self.kernel_size} must be <= input size + 2·padding "
-                f"({smallest} + 2·{self.padding}) — the filter has to fit on the (padded) image"
+                f"({smallest} + 2·{self.padding}) — the filter has to fit on the (padded) image",
+                f"필터가 (패딩을 더한) 입력 안에 들어가야 하므로 입력 크기 + 2×패딩 = "
+                f"{smallest + 2 * self.padding} 이하여야 합니다 (입력값: {self.kernel_size}).",
+                field="kernel_size",
             )
         return self
 
@@ -243,7 +246,7 @@ def _summary(p: ConvArithmeticParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: ConvArithmeticParams, progress: ProgressFn) -> Result:
+def run(p: ConvArithmeticParams, progress: Progress) -> Result:
     import keras
 
     keras.utils.set_random_seed(p.seed)
@@ -285,10 +288,7 @@ def run(p: ConvArithmeticParams, progress: ProgressFn) -> Result:
     findings["params_formula_minus_keras"] = float(
         max(abs(r["params"] - r["keras_params"]) for r in checked)
     )
-    progress(1.0, "완료")
     return Result(
-        name="conv_arithmetic",
-        params=p.as_dict(),
         frames={
             "sizes": frame(
                 sizes,
@@ -312,7 +312,6 @@ def run(p: ConvArithmeticParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
     )
 
 
@@ -491,4 +490,26 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "output_size": ("출력 크기 (공식)", ""),
+        "keras_output_size": ("출력 크기 (Keras)", ""),
+        "formula_minus_keras": ("공식과 Keras 출력 크기의 최대 차이", ""),
+        "same_formula_minus_keras": ("'same' 패딩: 공식과 Keras의 최대 차이", ""),
+        "dropped_positions": ("버려지는 마지막 위치 수", "count"),
+        "manual_minus_keras": ("손 계산 합성곱과 Keras의 최대 차이", ""),
+        "image_size": ("이미지 크기", ""),
+        "valid_size": ("'valid' 출력 크기", ""),
+        "same_size": ("'same' 출력 크기", ""),
+        "pooled_size": ("풀링 후 크기", ""),
+        "max_pool_mean": ("최대 풀링 출력 평균", ""),
+        "average_pool_mean": ("평균 풀링 출력 평균", ""),
+        "max_minus_average_min": ("최대 풀링 − 평균 풀링 (최솟값)", ""),
+        "params": ("파라미터 수", "count"),
+        "params_formula_minus_keras": ("파라미터 수: 공식과 Keras의 차이", ""),
+    },
+    series={
+        "conv": "합성곱 층",
+        "dense_units": "완전 연결 (같은 유닛 수)",
+        "dense_full": "완전 연결 (같은 출력 크기)",
+    },
 )

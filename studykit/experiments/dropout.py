@@ -22,9 +22,10 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from studykit.experiments._data import noisy_digits
-from studykit.experiments._evaluation import EVALUATION_COLUMNS
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._measure import EVALUATION_COLUMNS, overfitting_scores, predict
+from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 Rate = Literal[RATES]  # type: ignore[valid-type]
@@ -80,11 +81,11 @@ class DropoutParams(Params):
         return tuple(sorted(distinct(value, "rates")))
 
 
-def _train(p: DropoutParams, data, noisy, rate, index, progress):
+def _train(p: DropoutParams, data, noisy, rate: float, progress: Progress):
+    """The same MLP with dropout ``rate``, Adam, measured in inference mode every epoch."""
     import keras
 
     from studykit import activations
-    from studykit.experiments._training import build_mlp, compile_classifier, train
 
     keras.utils.set_random_seed(p.seed)
     model = build_mlp(
@@ -95,22 +96,18 @@ def _train(p: DropoutParams, data, noisy, rate, index, progress):
         dropout=rate,
         output_activation=activations.softmax,
     )
-    compile_classifier(model, p.learning_rate)
-    share = 0.9 / len(p.rates)
-    scores, guard, _ = train(
+    model = reuse(compile_classifier(model, p.learning_rate))
+    fitted = fit(
         model,
         data.x_train,
         noisy,
-        data.sets(noisy),
         epochs=p.epochs,
         batch_size=p.batch_size,
         seed=p.seed,
+        measure=data.sets(noisy),
         progress=progress,
-        label=label(rate),
-        start=index * share,
-        span=share,
     )
-    return model, scores, guard
+    return model, fitted
 
 
 def _layer_demo(p: DropoutParams, image: np.ndarray):
@@ -171,8 +168,6 @@ def _network_demo(model, x: np.ndarray, passes: int = 100) -> dict[str, float]:
     """Inference is deterministic; the mean of training-mode passes is close to it."""
     import keras
 
-    from studykit.experiments._evaluation import predict
-
     first, second = predict(model, x), predict(model, x)
     stacked = keras.ops.convert_to_numpy(model(np.tile(x, (passes, 1)), training=True))
     stacked = stacked.reshape(passes, len(x), -1)
@@ -202,31 +197,26 @@ def _summary(p: DropoutParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: DropoutParams, progress: ProgressFn) -> Result:
-    from studykit.experiments._evaluation import overfitting_scores
-    from studykit.experiments._training import divergence_warning
-
+def run(p: DropoutParams, progress: Progress) -> Result:
     data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     model = None
-    for index, rate in enumerate(p.rates):
-        model, scores, guard = _train(p, data, noisy, rate, index, progress)
-        history += scores.rows(rate=rate)
-        values = overfitting_scores(scores.records, model, data.x_train, noisy, changed)
+    # 1. The same MLP once per dropout rate, on labels of which a share is wrong.
+    for rate, part in progress.parts(p.rates, label, within=(0.0, 0.9)):
+        model, fitted = _train(p, data, noisy, rate, part)
+        history += fitted.scores.rows(rate=rate)
+        values = overfitting_scores(fitted.scores.records, model, data.x_train, noisy, changed)
         for name, value in values.items():
             findings[f"{name}.{key(rate)}"] = value
             final_rows.append({"rate": rate, "metric": name, "value": value})
-        warnings += divergence_warning(label(rate), guard)
+        warnings += divergence_warning(label(rate), fitted.guard)
     progress(0.92, "드롭아웃 층 시연")
     layer_findings, image_rows, value_rows = _layer_demo(p, data.x_val[0])
     findings.update(layer_findings)
     # The model with the largest rate (the last one: rates are sorted).
     findings.update(_network_demo(model, data.x_val))
-    progress(1.0, "완료")
     return Result(
-        name="dropout",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["rate", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["rate", "metric", "value"]),
@@ -235,7 +225,6 @@ def run(p: DropoutParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -250,7 +239,6 @@ VIEW_NAMES = {
     "book_train_1": "교재 방식 학습 1회 (배율 없음)",
     "book_inference": "교재 방식 추론 (×(1 − p))",
 }
-SPLIT_NAMES = {"train": "학습", "validation": "검증"}
 METRIC_NAMES = {
     "train_accuracy": "학습 정확도",
     "val_accuracy": "검증 정확도",
@@ -262,23 +250,6 @@ METRIC_NAMES = {
 def charts(result: Result) -> list:
     import altair as alt
 
-    history = result.frames["history"]
-    accuracy = history[history.metric == "accuracy"].assign(
-        model=lambda d: d["rate"].map(label), split=lambda d: d["split"].map(SPLIT_NAMES)
-    )
-    curves = (
-        alt.Chart(accuracy)
-        .mark_line()
-        .encode(
-            x=alt.X("epoch:Q", title="에폭 (epoch)"),
-            y=alt.Y("value:Q", title="정확도 (accuracy)", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("split:N", title="데이터"),
-            tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=220, height=200)
-        .facet(column=alt.Column("model:N", title=None, sort=list(map(label, RATES))))
-        .properties(title="드롭아웃 비율별 학습·검증 정확도 곡선")
-    )
     final = result.frames["final"].assign(
         model=lambda d: d["rate"].map(label), metric=lambda d: d["metric"].map(METRIC_NAMES)
     )
@@ -334,7 +305,7 @@ def charts(result: Result) -> list:
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x="input:Q", y="output:Q", detail="line:N")
     )
-    return [curves, bars, grid, scatter + guide]
+    return [bars, grid, scatter + guide]
 
 
 def pd_line(top: float, rate: float):
@@ -378,4 +349,17 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "demo.kept_scale": ("시연: 살아남은 값의 배율", "x"),
+        "demo.kept_fraction": ("시연: 살아남은 값의 비율", "%"),
+        "demo.mean_relative_error": ("시연: 여러 번 통과한 평균과 원래 값의 상대 오차", "%"),
+        "demo.inference_max_diff": ("시연: 추론 모드 출력과 입력의 최대 차이", ""),
+        "demo.book_mean_over_inference": ("교재 방식: 학습 평균 ÷ 추론 출력", "x"),
+        "network.repeat_predict_max_diff": ("추론 모드로 두 번 예측한 출력의 최대 차이", ""),
+        "network.train_mode_std": ("학습 모드 출력의 표준편차 (평균)", ""),
+        "network.mc_mean_abs_diff": ("학습 모드 평균 출력과 추론 출력의 차이", ""),
+        "network.mc_agreement": ("학습 모드 평균과 추론의 예측 일치율", "%"),
+    },
+    series={key(r): label(r) for r in RATES},
+    curves=Curves(series="rate", names={key(r): label(r) for r in RATES}, series_title="드롭아웃"),
 )

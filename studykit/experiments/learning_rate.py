@@ -22,8 +22,10 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._batch_losses import batch_loss_recorder
+from studykit.experiments._fit import fit, frame
+from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments.base import Experiment, Params, Progress, Result, distinct
 
 LearningRate = Annotated[float, Field(ge=1e-4, le=10.0)]
 
@@ -105,7 +107,7 @@ def _behaviour(ws: np.ndarray, losses: np.ndarray, steps: int) -> str:
     return "converges"
 
 
-def _quadratic(p: LearningRateParams, progress: ProgressFn, share: float):
+def _quadratic(p: LearningRateParams, progress: Progress, share: float):
     import keras
 
     from studykit import optimizers
@@ -164,18 +166,18 @@ def _regression_data(p: LearningRateParams):
     return x.astype("float32"), y.astype("float32")
 
 
-def _network(p: LearningRateParams, progress: ProgressFn, start: float):
+def _network(p: LearningRateParams, progress: Progress, start: float):
     import keras
 
-    from studykit import callbacks, losses, optimizers
-    from studykit.experiments._steps import batch_loss_recorder
-    from studykit.experiments._training import build_mlp
+    from studykit import losses, optimizers
 
     x, y = _regression_data(p)
     keras.utils.set_random_seed(p.seed)
     model = build_mlp(8, 1, [16], "tanh", "glorot_uniform", p.seed, output_activation=None)
     optimizer = optimizers.SGD(learning_rate=p.network_learning_rates[0])
     model.compile(optimizer=optimizer, loss=losses.MeanSquaredError(), jit_compile=False)
+    model = reuse(model)
+    optimizer = model.optimizer
     initial = model.get_weights()
     rows, warnings = [], []
     findings: dict[str, float] = {}
@@ -185,21 +187,21 @@ def _network(p: LearningRateParams, progress: ProgressFn, start: float):
         optimizer.learning_rate = lr
         keras.utils.set_random_seed(p.seed)  # the same batch order for every learning rate
         recorder = batch_loss_recorder(len(x), p.batch_size, labels={"lr": lr})
-        guard = callbacks.DivergenceGuard(max_loss=1e6)
-        model.fit(
+        guard = fit(
+            model,
             x,
             y,
             epochs=p.network_epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                recorder,
-                guard,
-                callbacks.ProgressCallback(
-                    progress, f"신경망, 학습률 {label(lr)}", start=start + index * share, span=share
-                ),
-            ],
-        )
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            max_loss=1e6,
+            per_batch=True,  # the recorder reads every batch's loss
+            progress=progress.slice(
+                start + index * share, start + (index + 1) * share, f"신경망, 학습률 {label(lr)}"
+            ),
+            callbacks=[recorder],
+        ).guard
         rows += recorder.records
         batch_losses = [r["loss"] for r in recorder.records]
         key = f"lr_{label(lr)}"
@@ -209,9 +211,10 @@ def _network(p: LearningRateParams, progress: ProgressFn, start: float):
         )
         if guard.diverged:
             update = len(batch_losses)
+            reason = "10⁶을 넘어" if "exceeded" in guard.reason else "NaN/inf가 되어"
             warnings.append(
-                f"신경망, 학습률 {label(lr)}: {update}번째 갱신에서 손실이 발산해 "
-                f"(DivergenceGuard: {guard.reason}) 학습을 멈췄습니다. 학습률을 낮춰 보세요."
+                f"신경망, 학습률 {label(lr)}: {update}번째 갱신에서 손실이 {reason} 발산으로 보고 "
+                "학습을 멈췄습니다. 학습률을 낮춰 보세요."
             )
     return rows, findings, warnings
 
@@ -237,7 +240,7 @@ def _summary(p: LearningRateParams, table, findings: dict[str, float]) -> str:
     )
 
 
-def run(p: LearningRateParams, progress: ProgressFn) -> Result:
+def run(p: LearningRateParams, progress: Progress) -> Result:
     rows, summary_rows, findings, warnings = _quadratic(p, progress, share=0.2)
     threshold = _threshold(p.curvature, p.steps)
     findings["divergence_threshold"] = threshold
@@ -259,10 +262,7 @@ def run(p: LearningRateParams, progress: ProgressFn) -> Result:
         summary_rows,
         ["lr", "lr_times_L", "factor", "final_w", "final_loss", "sign_changes", "behaviour"],
     )
-    progress(1.0, "완료")
     return Result(
-        name="learning_rate",
-        params=p.as_dict(),
         frames={
             "trajectories": frame(rows, ["lr", "step", "w", "loss"]),
             "quadratic_summary": table,
@@ -271,7 +271,6 @@ def run(p: LearningRateParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, table, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -357,4 +356,15 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "diverged": ("이차 함수: 발산 여부", "flag"),
+        "final_loss": ("이차 함수: 마지막 손실", ""),
+        "sign_changes": ("이차 함수: w의 부호가 바뀐 횟수", "count"),
+        "steps_to_tol": ("이차 함수: 수렴까지 갱신 횟수", "steps"),
+        "divergence_threshold": ("측정한 발산 경계 학습률", ""),
+        "two_over_L": ("이론값 2/L", ""),
+        "threshold_ratio": ("측정한 경계 ÷ 2/L", "x"),
+        "network_diverged": ("신경망: 발산 여부", "flag"),
+        "network_final_loss": ("신경망: 마지막 배치 손실", ""),
+    },
 )

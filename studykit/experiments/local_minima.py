@@ -23,8 +23,9 @@ import math
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._charts import thin
+from studykit.experiments._fit import frame
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 LOW, HIGH = -4.0, 4.0
 CONVEX_MINIMUM = 0.5
@@ -91,7 +92,7 @@ def _clusters(ends: np.ndarray) -> np.ndarray:
     return labels
 
 
-def run(p: LocalMinimaParams, progress: ProgressFn) -> Result:
+def run(p: LocalMinimaParams, progress: Progress) -> Result:
     import keras
 
     from studykit import optimizers
@@ -202,10 +203,7 @@ def run(p: LocalMinimaParams, progress: ProgressFn) -> Result:
         ],
         ["x", "y", "loss"],
     )
-    progress(1.0, "완료")
     return Result(
-        name="local_minima",
-        params=p.as_dict(),
         frames={
             "curves": frame(curve_rows, ["function", "w", "loss"]),
             "trajectories": frame(trajectory_rows, ["function", "start", "step", "w", "loss"]),
@@ -218,7 +216,6 @@ def run(p: LocalMinimaParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
     )
 
 
@@ -288,7 +285,7 @@ def charts(result: Result) -> list:
     trajectories = result.frames["trajectories"]
     trajectories = trajectories[trajectories.function == "nonconvex"]
     paths_over_time = (
-        alt.Chart(trajectories, title="비볼록 함수: 시작점별 w의 변화")
+        alt.Chart(thin(trajectories, "step"), title="비볼록 함수: 시작점별 w의 변화")
         .mark_line(opacity=0.7)
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 (step)"),
@@ -350,4 +347,15 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "distinct_minima": ("찾은 서로 다른 극소점 수", "count"),
+        "global_share": ("전역 최솟값에 도착한 시작점 비율", "%"),
+        "global_minimum": ("전역 최솟값", ""),
+        "max_final_gradient": ("마지막 기울기 크기 (최대)", ""),
+        "saddle.escape_step": ("안장점: 빠져나온 스텝", "steps"),
+        "saddle.on_axis_final_distance": ("안장점: 축 위에서 출발했을 때 마지막 거리", ""),
+        "saddle.on_axis_final_grad_norm": ("안장점: 축 위에서 출발했을 때 마지막 기울기", ""),
+        "saddle.perturbed_min_grad_norm": ("안장점: 살짝 비켜 출발했을 때 최소 기울기", ""),
+    },
+    series={"convex": "볼록 함수", "nonconvex": "볼록하지 않은 함수"},
 )

@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._korean import josa
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._fit import fit, frame
+from studykit.experiments._labels import josa
+from studykit.experiments._models import reuse
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 LOSS_NAMES = {"mse": "평균제곱오차 (MSE)", "ce": "교차 엔트로피 (cross-entropy)"}
 FIT_NAMES = {"true": "참 직선", "mse": "MSE로 맞춘 직선", "mae": "MAE로 맞춘 직선"}
@@ -85,12 +86,12 @@ def _classification_data(p: LossFunctionsParams) -> tuple[np.ndarray, np.ndarray
     return x.astype("float32").reshape(-1, 1), y.reshape(-1, 1)
 
 
-def _recovery(p: LossFunctionsParams, name: str, progress: ProgressFn, start: float, span: float):
+def _recovery(p: LossFunctionsParams, name: str, progress: Progress):
     """Train σ(w·x + b) from w = −wrong_logit (confidently wrong on every example)."""
     import keras
     from keras import ops
 
-    from studykit import activations, callbacks, initializers, optimizers
+    from studykit import activations, initializers, optimizers
 
     x, y = _classification_data(p)
     keras.utils.set_random_seed(p.seed)
@@ -106,9 +107,12 @@ def _recovery(p: LossFunctionsParams, name: str, progress: ProgressFn, start: fl
         ]
     )
     model.compile(optimizer=optimizers.SGD(p.learning_rate), loss=_loss(name), jit_compile=False)
+    model = reuse(model)
     rows: list[dict] = []
 
     class Recorder(keras.callbacks.Callback):
+        records = rows  # emptied by fit if it trains again
+
         def measure(self, epoch):
             prob = ops.convert_to_numpy(self.model(x, training=False)).astype(float)
             correct = np.where(y > 0.5, prob, 1.0 - prob)
@@ -126,19 +130,17 @@ def _recovery(p: LossFunctionsParams, name: str, progress: ProgressFn, start: fl
         def on_epoch_end(self, epoch, logs=None):
             self.measure(epoch + 1)
 
-    guard = callbacks.DivergenceGuard()
-    model.fit(
+    guard = fit(
+        model,
         x,
         y,
         epochs=p.epochs,
         batch_size=p.batch_size,
-        verbose=0,
-        callbacks=[
-            Recorder(),
-            guard,
-            callbacks.ProgressCallback(progress, LOSS_NAMES[name], start=start, span=span),
-        ],
-    )
+        seed=p.seed,
+        shuffle="keras",  # from Keras' global seed, set above
+        progress=progress,
+        callbacks=[Recorder()],
+    ).guard
     recovered = [
         r["epoch"]
         for r in rows
@@ -160,13 +162,11 @@ def _regression_data(p: LossFunctionsParams):
     return x.astype("float32"), y.astype("float32"), outlier
 
 
-def _fit_line(
-    p: LossFunctionsParams, name: str, x, y, progress, start, span
-) -> tuple[float, float]:
+def _fit_line(p: LossFunctionsParams, name: str, x, y, progress: Progress) -> tuple[float, float]:
     """Full-batch Adam on a Dense(1) with MSE or MAE; returns (slope, intercept)."""
     import keras
 
-    from studykit import callbacks, initializers, losses, optimizers
+    from studykit import initializers, losses, optimizers
 
     keras.utils.set_random_seed(p.seed)
     model = keras.Sequential(
@@ -179,18 +179,21 @@ def _fit_line(
     )
     loss = losses.MeanSquaredError() if name == "mse" else losses.MeanAbsoluteError()
     model.compile(optimizer=optimizers.Adam(0.05), loss=loss, jit_compile=False)
+    model = reuse(model)
     # The data repeated REPEATS_PER_EPOCH times, one full copy per batch, in order: every
     # update is a full-batch step, with fewer (costly) epoch boundaries.
     xs = np.tile(x.reshape(-1, 1), (REPEATS_PER_EPOCH, 1))
     ys = np.tile(y.reshape(-1, 1), (REPEATS_PER_EPOCH, 1))
-    model.fit(
+    fit(
+        model,
         xs,
         ys,
-        batch_size=len(x),
         epochs=REGRESSION_STEPS // REPEATS_PER_EPOCH,
+        batch_size=len(x),
+        seed=p.seed,
         shuffle=False,
-        verbose=0,
-        callbacks=[callbacks.ProgressCallback(progress, FIT_NAMES[name], start=start, span=span)],
+        guard=False,
+        progress=progress,
     )
     kernel, bias = model.layers[0].get_weights()
     return float(kernel[0, 0]), float(bias[0])
@@ -291,7 +294,7 @@ def _summary(p: LossFunctionsParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: LossFunctionsParams, progress: ProgressFn) -> Result:
+def run(p: LossFunctionsParams, progress: Progress) -> Result:
     from keras import ops
 
     from studykit import losses
@@ -309,7 +312,9 @@ def run(p: LossFunctionsParams, progress: ProgressFn) -> Result:
     progress(0.05, "로짓에 대한 미분 계산 완료")
     recovery_rows = []
     for index, name in enumerate(("mse", "ce")):
-        rows, epochs, diverged = _recovery(p, name, progress, 0.05 + 0.3 * index, 0.3)
+        rows, epochs, diverged = _recovery(
+            p, name, progress.slice(0.05 + 0.3 * index, 0.35 + 0.3 * index, LOSS_NAMES[name])
+        )
         recovery_rows += rows
         findings[f"epochs_to_recover.{name}"] = epochs
         if diverged:
@@ -326,7 +331,9 @@ def run(p: LossFunctionsParams, progress: ProgressFn) -> Result:
     x, y, outlier = _regression_data(p)
     lines = []
     for index, name in enumerate(("mse", "mae")):
-        slope, intercept = _fit_line(p, name, x, y, progress, 0.65 + 0.15 * index, 0.15)
+        slope, intercept = _fit_line(
+            p, name, x, y, progress.slice(0.65 + 0.15 * index, 0.8 + 0.15 * index, FIT_NAMES[name])
+        )
         findings[f"slope.{name}"] = slope
         findings[f"slope_error.{name}"] = abs(slope - TRUE_SLOPE)
         lines += [{"line": name, "x": float(v), "y": slope * v + intercept} for v in (-2, 2)]
@@ -349,11 +356,8 @@ def run(p: LossFunctionsParams, progress: ProgressFn) -> Result:
     # (c), (d): identities between the classification losses.
     identity_rows, identity_findings = _identities(p)
     findings.update(identity_findings)
-    progress(1.0, "완료")
     points = [{"x": float(a), "y": float(b), "outlier": bool(c)} for a, b, c in zip(x, y, outlier)]
     return Result(
-        name="loss_functions",
-        params=p.as_dict(),
         frames={
             "logit_curves": frame(curve_rows, ["loss", "logit", "kind", "value"]),
             "recovery": frame(recovery_rows, ["loss", "epoch", "metric", "value"]),
@@ -363,7 +367,6 @@ def run(p: LossFunctionsParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -494,4 +497,18 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "start_probability": ("처음 정답 확률", "%"),
+        "grad_logit": ("로짓에 대한 기울기 (처음)", ""),
+        "epochs_to_recover": ("정확도를 회복하기까지 에폭", "epochs"),
+        "slope": ("맞춘 직선의 기울기", ""),
+        "slope_error": ("참 기울기와의 차이", ""),
+        "mse_fit": ("오차 지표 값", ""),
+        "unit_ratio": ("단위를 10배 했을 때 지표 배율", "x"),
+        "nll_minus_ce": ("softmax+NLL − 교차 엔트로피", ""),
+        "bce_minus_ce2": ("BCE − 두 클래스 교차 엔트로피", ""),
+        "sigmoid_minus_softmax2": ("시그모이드 − 두 클래스 소프트맥스", ""),
+        "ce_probs_minus_logits": ("확률 입력 CE − 로짓 입력 CE", ""),
+    },
+    series={"mse": "MSE", "ce": "교차 엔트로피", "mae": "MAE", "rmse": "RMSE"},
 )

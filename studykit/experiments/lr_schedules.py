@@ -23,9 +23,11 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, curve, final, rises
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import by_loss, loss_text
+from studykit.experiments._measure import EVALUATION_COLUMNS, curve, final, rises
+from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "cosine_restarts")
 ScheduleName = Literal[SCHEDULES]  # type: ignore[valid-type]
@@ -104,31 +106,35 @@ def _curve_of(schedule, total_steps: int) -> np.ndarray:
 
 
 def _summary(p: LRSchedulesParams, findings: dict[str, float]) -> str:
+    loss = {n: findings[f"final_loss.{n}"] for n in p.schedules}
     parts = ", ".join(
-        f"{KOREAN_NAMES[n]} {findings[f'final_loss.{n}']:.3f}"
+        f"{KOREAN_NAMES[n]} {loss_text(loss[n])}"
         f"(마지막 갱신의 학습률 {findings[f'final_lr.{n}']:.2g})"
         for n in p.schedules
     )
-    best = min(p.schedules, key=lambda n: findings[f"final_loss.{n}"])
-    return (
+    ranked = by_loss(p.schedules, loss)
+    start = (
         f"초기 학습률 {p.initial_learning_rate:g}에서 같은 모델을 {p.epochs} 에폭 학습한 뒤의 "
-        f"학습 손실(train loss)을 비교하면 {parts} 가운데 {KOREAN_NAMES[best]}의 손실이 "
-        "가장 낮았습니다."
+        f"학습 손실(train loss)을 비교하면 {parts}"
     )
+    if not ranked:
+        return f"{start}: 모든 스케줄에서 손실이 발산해 비교할 수 없었습니다."
+    if len(ranked) < len(p.schedules):
+        best = KOREAN_NAMES[ranked[0]]
+        return f"{start} 가운데 발산하지 않은 것 중에서는 {best}의 손실이 가장 낮았습니다."
+    return f"{start} 가운데 {KOREAN_NAMES[ranked[0]]}의 손실이 가장 낮았습니다."
 
 
-def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
+def run(p: LRSchedulesParams, progress: Progress) -> Result:
     import keras
 
     from studykit import callbacks, datasets, optimizers
-    from studykit.experiments._training import build_mlp, divergence_warning, train
 
     data = datasets.digits(seed=p.seed)
     steps_per_epoch = math.ceil(len(data.x_train) / p.batch_size)
     total_steps = steps_per_epoch * p.epochs
     curves, logged, history, findings, warnings = [], [], [], {}, []
-    share = 1 / len(p.schedules)
-    for index, name in enumerate(p.schedules):
+    for name, part in progress.parts(p.schedules, KOREAN_NAMES.get):
         schedule = _schedule(name, p, steps_per_epoch, total_steps)
         rates_by_step = _curve_of(schedule, total_steps)
         for step, lr in enumerate(rates_by_step):
@@ -147,21 +153,21 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
             loss="sparse_categorical_crossentropy",
             jit_compile=False,
         )
+        model = reuse(model)
         rates = callbacks.LearningRateLogger()
-        scores, guard, _ = train(
+        fitted = fit(
             model,
             data.x_train,
             data.y_train,
-            data.sets(),
             epochs=p.epochs,
             batch_size=p.batch_size,
-            seed=None,  # model.fit shuffles (Keras' global seed, set above)
-            progress=progress,
-            label=KOREAN_NAMES[name],
-            start=index * share,
-            span=share,
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            measure=data.sets(),
+            progress=part,
             callbacks=[rates],
         )
+        scores, guard = fitted.scores, fitted.guard
         history += scores.rows(schedule=name)
         logged += [{"schedule": name, **r} for r in rates.records]
         losses = curve(scores.records, "train", "loss")
@@ -182,10 +188,7 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
                 findings[f"loss_ratio.{name}"] = findings["final_loss.constant"] / max(
                     findings[f"final_loss.{name}"], 1e-12
                 )
-    progress(1.0, "완료")
     return Result(
-        name="lr_schedules",
-        params=p.as_dict(),
         frames={
             "learning_rate": frame(curves, ["schedule", "step", "epoch", "learning_rate"]),
             "logged_learning_rate": frame(logged, ["schedule", "epoch", "learning_rate"]),
@@ -193,7 +196,6 @@ def run(p: LRSchedulesParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -269,4 +271,11 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "final_lr": ("마지막 갱신의 학습률", ""),
+        "loss_ratio": ("고정 학습률 손실 ÷ 이 스케줄의 손실", "x"),
+        "loss_rises": ("학습 손실이 다시 오른 에폭 수", "count"),
+    },
+    series=KOREAN_NAMES,
+    curves=Curves(series="schedule", names=KOREAN_NAMES, series_title="스케줄", shared=False),
 )

@@ -126,10 +126,7 @@ def run(p: MetricsParams, progress) -> Result:
     long = pd.DataFrame(sweep).melt(
         id_vars="threshold", value_vars=["precision", "recall", "f1"], var_name="metric"
     )
-    progress(1.0, "완료")
     return Result(
-        name="metrics",
-        params=p.as_dict(),
         frames={
             "sweep": long,
             "roc": pd.DataFrame({"fpr": fpr, "tpr": tpr}),
@@ -142,7 +139,6 @@ def run(p: MetricsParams, progress) -> Result:
         },
         findings=findings,
         summary=_summary(findings),
-        caption=EXPERIMENT.caption,
     )
 
 
@@ -216,4 +212,16 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "positive_rate": ("양성 비율 (positive rate)", "%"),
+        "accuracy_all_negative": ("모두 음성으로 예측할 때의 정확도", "%"),
+        "accuracy_at_0.5": ("임계값 0.5의 정확도 (accuracy)", "%"),
+        "precision_at_0.5": ("임계값 0.5의 정밀도 (precision)", "%"),
+        "recall_at_0.5": ("임계값 0.5의 재현율 (recall)", "%"),
+        "f1_at_0.5": ("임계값 0.5의 F1 점수", ""),
+        "best_f1": ("가장 높은 F1 점수", ""),
+        "best_f1_threshold": ("F1이 가장 높은 임계값 (threshold)", ""),
+        "roc_auc": ("ROC 곡선 아래 넓이 (ROC AUC)", ""),
+        "average_precision": ("평균 정밀도 (average precision)", ""),
+    },
 )

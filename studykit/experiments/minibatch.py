@@ -19,8 +19,12 @@ import time
 import numpy as np
 from pydantic import Field, model_validator
 
-from studykit.experiments._training import build_mlp, divergence_warning, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._batch_losses import batch_loss_recorder
+from studykit.experiments._charts import thin
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import loss_text
+from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
 
 class MinibatchParams(Params):
@@ -33,9 +37,12 @@ class MinibatchParams(Params):
     @model_validator(mode="after")
     def _between(self):
         if self.batch_size >= self.samples:
-            raise ValueError(
+            raise Invalid(
                 f"batch_size ({self.batch_size}) must be smaller than samples ({self.samples}) "
-                "so that it differs from the full batch"
+                "so that it differs from the full batch",
+                f"데이터 수({self.samples})보다 작아야 전체 배치와 비교할 수 있습니다 "
+                f"(입력값: {self.batch_size}).",
+                field="batch_size",
             )
         return self
 
@@ -56,11 +63,10 @@ def _data(p: MinibatchParams):
     return data.x_train[: p.samples], data.y_train[: p.samples]
 
 
-def run(p: MinibatchParams, progress: ProgressFn) -> Result:
+def run(p: MinibatchParams, progress: Progress) -> Result:
     import keras
 
-    from studykit import callbacks, losses, optimizers
-    from studykit.experiments._steps import batch_loss_recorder
+    from studykit import losses, optimizers
 
     x, y = _data(p)
     sizes = (1, p.batch_size, p.samples)
@@ -73,6 +79,8 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         metrics=["accuracy"],
         jit_compile=False,
     )
+    model = reuse(model)
+    optimizer = model.optimizer
     initial = model.get_weights()
     # Work is proportional to the number of updates; weight the progress bar by it.
     work = [math.ceil(p.samples / m) * p.epochs + 20 for m in sizes]
@@ -84,26 +92,23 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         model.set_weights(initial)
         keras.utils.set_random_seed(p.seed)
         recorder = batch_loss_recorder(p.samples, size, labels={"batch_size": size})
-        guard = callbacks.DivergenceGuard()
         before = int(keras.ops.convert_to_numpy(optimizer.iterations))
         started = time.perf_counter()
-        history = model.fit(
+        fitted = fit(
+            model,
             x,
             y,
             epochs=p.epochs,
             batch_size=size,
-            verbose=0,
-            callbacks=[
-                recorder,
-                guard,
-                callbacks.ProgressCallback(
-                    progress,
-                    _name(size, p.samples),
-                    start=done / sum(work),
-                    span=cost / sum(work),
-                ),
-            ],
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            per_batch=True,  # the recorder reads every batch's loss
+            progress=progress.slice(
+                done / sum(work), (done + cost) / sum(work), _name(size, p.samples)
+            ),
+            callbacks=[recorder],
         )
+        history, guard = fitted.history, fitted.guard
         elapsed = time.perf_counter() - started
         done += cost
         iterations = int(keras.ops.convert_to_numpy(optimizer.iterations)) - before
@@ -125,8 +130,8 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
                     "batch_size": size,
                     "epoch": epoch + 1,
                     "updates": updates[epoch],
-                    "train_loss": float(history.history["loss"][epoch]),
-                    "train_accuracy": float(history.history["accuracy"][epoch]),
+                    "train_loss": float(history["loss"][epoch]),
+                    "train_accuracy": float(history["accuracy"][epoch]),
                 }
             )
         final_loss, final_accuracy = model.evaluate(x, y, batch_size=p.samples, verbose=0)
@@ -153,10 +158,7 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         if findings[f"loss_noise.{p.samples}"] > 0
         else math.nan
     )
-    progress(1.0, "완료")
     return Result(
-        name="minibatch",
-        params=p.as_dict(),
         frames={
             "steps": frame(
                 step_rows, ["batch_size", "epoch", "update", "step", "epoch_progress", "loss"]
@@ -178,7 +180,6 @@ def run(p: MinibatchParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, sizes, findings, seconds),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -189,13 +190,21 @@ def _summary(p, sizes, findings, seconds) -> str:
         f"{_name(size, n)} {findings[f'updates_per_epoch.{size}']:.0f}번" for size in sizes
     )
     noises = [findings[f"loss_noise.{size}"] for size in sizes]
-    noise = ", ".join(f"{_name(size, n)} {value:.3g}" for size, value in zip(sizes, noises))
+    noise = ", ".join(
+        f"{_name(size, n)} {value:.3g}"
+        if math.isfinite(value)
+        else f"{_name(size, n)} 측정 불가(업데이트가 3번 미만)"
+        for size, value in zip(sizes, noises)
+    )
+    measured = [value for value in noises if math.isfinite(value)]
     trend = (
         "순으로 배치가 클수록 작아졌으며"
-        if all(a > b for a, b in zip(noises, noises[1:]))
+        if len(measured) == len(noises) and all(a > b for a, b in zip(noises, noises[1:]))
         else "순이었으며"
     )
-    loss = ", ".join(f"{_name(size, n)} {findings[f'final_loss.{size}']:.3f}" for size in sizes)
+    loss = ", ".join(
+        f"{_name(size, n)} {loss_text(findings[f'final_loss.{size}'])}" for size in sizes
+    )
     times = ", ".join(f"{_name(size, n)} {seconds[size]:.3f}초" for size in sizes)
     return (
         f"학습 데이터 N = {n}개에서 한 에폭의 업데이트 횟수(Keras가 센 값)는 {updates}으로 "
@@ -214,7 +223,10 @@ def charts(result: Result) -> list:
     )
     steps = steps[np.isfinite(steps["loss"])]
     per_update = (
-        alt.Chart(steps, title="업데이트마다의 배치 손실 (x축: 진행한 에폭)")
+        alt.Chart(
+            thin(steps, "epoch_progress", by="series"),
+            title="업데이트마다의 배치 손실 (x축: 진행한 에폭)",
+        )
         .mark_line(opacity=0.8)
         .encode(
             x=alt.X("epoch_progress:Q", title="에폭 (epoch)"),
@@ -281,4 +293,14 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "updates_per_epoch": ("에폭당 갱신 횟수 (측정)", "count"),
+        "expected_updates_per_epoch": ("에폭당 갱신 횟수 (⌈N/m⌉)", "count"),
+        "optimizer_iterations_per_epoch": ("옵티마이저 반복 수 / 에폭", "count"),
+        "loss_noise": ("배치 손실의 흔들림 (차분의 표준편차)", ""),
+        "final_loss": ("학습 후 전체 데이터 손실", ""),
+        "final_accuracy": ("학습 후 전체 데이터 정확도", "%"),
+        "noise_ratio_sgd_to_full": ("흔들림: 배치 1 ÷ 전체 배치", "x"),
+    },
+    series={str(size): f"배치 크기 {size}" for size in range(1, 4097)},
 )

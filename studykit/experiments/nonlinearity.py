@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._boundary import (
+from studykit.experiments._decision_boundary import (
     GRID_COLUMNS,
     POINT_COLUMNS,
     boundary_charts,
@@ -23,20 +23,15 @@ from studykit.experiments._boundary import (
     point_rows,
     probe_probabilities,
 )
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
-from studykit.experiments._training import ACTIVATIONS, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import ACTIVATION_NAMES
+from studykit.experiments._measure import EVALUATION_COLUMNS, final
+from studykit.experiments._models import ACTIVATIONS, build_mlp, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 
-KOREAN_NAMES = {
-    "linear": "선형 (활성화 없음)",
-    "sigmoid": "시그모이드(sigmoid)",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "Leaky ReLU",
-    "elu": "ELU",
-}
+KOREAN_NAMES = ACTIVATION_NAMES
 
 
 class NonlinearityParams(Params):
@@ -53,8 +48,6 @@ class NonlinearityParams(Params):
 
 def _build(p: NonlinearityParams, activation: str | None):
     """``depth`` hidden layers (no activation when ``activation`` is None) and one logit."""
-    from studykit.experiments._training import build_mlp
-
     return build_mlp(2, 1, [p.width] * p.depth, activation, seed=p.seed, output_activation=None)
 
 
@@ -85,11 +78,10 @@ def _summary(p: NonlinearityParams, findings: dict[str, float]) -> str:
     )
 
 
-def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
+def run(p: NonlinearityParams, progress: Progress) -> Result:
     import keras
 
     from studykit import datasets, losses, optimizers
-    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.circles(p.samples, noise=p.noise, seed=p.seed)
     probe = grid_points(np.concatenate([data.x_train, data.x_val]))
@@ -98,7 +90,7 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
     history, grid, warnings = [], [], []
     findings: dict[str, float] = {}
     models = {}
-    for index, name in enumerate(("linear", p.activation)):
+    for name, part in progress.parts(("linear", p.activation), KOREAN_NAMES.get, within=(0, 0.9)):
         keras.utils.set_random_seed(p.seed)
         model = _build(p, None if name == "linear" else name)
         model.compile(
@@ -106,20 +98,20 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
             loss=losses.BinaryCrossEntropy(from_logits=True),
             jit_compile=False,
         )
-        scores, guard, _ = train(
+        model = reuse(model)
+        fitted = fit(
             model,
             data.x_train,
             data.y_train.astype("float32").reshape(-1, 1),
-            sets,
             epochs=p.epochs,
             batch_size=p.batch_size,
-            seed=None,  # model.fit shuffles (Keras' global seed, set above)
-            progress=progress,
-            label=KOREAN_NAMES[name],
-            start=index * 0.45,
-            span=0.45,
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            measure=sets,
             from_logits=True,
+            progress=part,
         )
+        scores, guard = fitted.scores, fitted.guard
         warnings += divergence_warning(KOREAN_NAMES[name], guard)
         history += scores.rows(model=name)
         findings[f"accuracy.{name}"] = final(scores.records, "validation", "accuracy")
@@ -136,13 +128,10 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
         findings[key] = float(np.max(np.abs(network - single)))
         terms = [("w1", weight[0, 0]), ("w2", weight[1, 0]), ("b", bias[0])]
         collapsed_rows += [{"model": name, "term": t, "value": float(v)} for t, v in terms]
-    progress(1.0, "완료")
     points = point_rows("train", data.x_train, data.y_train) + point_rows(
         "validation", data.x_val, data.y_val
     )
     return Result(
-        name="nonlinearity",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["model", *EVALUATION_COLUMNS]),
             "grid": frame(grid, GRID_COLUMNS),
@@ -151,13 +140,11 @@ def run(p: NonlinearityParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
 
 def charts(result: Result) -> list:
-    import altair as alt
 
     activation = result.params["activation"]
     findings = result.findings
@@ -170,27 +157,7 @@ def charts(result: Result) -> list:
     }
     boundaries = boundary_charts(result.frames["grid"], result.frames["points"], titles)
     boundaries = boundaries.properties(title="결정 경계 (decision boundary): 색 = 클래스 1 확률")
-    history = result.frames["history"].assign(
-        model=lambda d: d["model"].map(KOREAN_NAMES),
-        metric=lambda d: d["metric"].map({"loss": "손실 (loss)", "accuracy": "정확도 (accuracy)"}),
-        split=lambda d: d["split"].map({"train": "학습", "validation": "검증"}),
-    )
-    curves = (
-        alt.Chart(history)
-        .mark_line()
-        .encode(
-            x=alt.X("epoch:Q", title="에폭 (epoch)"),
-            y=alt.Y("value:Q", title=None),
-            color=alt.Color("model:N", title="활성화 함수"),
-            strokeDash=alt.StrokeDash("split:N", title="데이터"),
-            tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=280, height=200)
-        .facet(column=alt.Column("metric:N", title=None))
-        .resolve_scale(y="independent")
-        .properties(title="학습 곡선")
-    )
-    return [boundaries, curves]
+    return [boundaries]
 
 
 EXPERIMENT = Experiment(
@@ -211,4 +178,10 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "max_abs_diff": ("선형 층을 곱한 행렬과 신경망 출력의 최대 차이", ""),
+        "max_abs_diff_nonlinear": ("비선형 신경망에 같은 계산을 했을 때 차이", ""),
+    },
+    series=KOREAN_NAMES,
+    curves=Curves(series="model", names=KOREAN_NAMES, series_title="활성화 함수"),
 )

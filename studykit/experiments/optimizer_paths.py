@@ -10,7 +10,7 @@ past the minimum within 30 updates). Near a saddle point, where the gradient is 
 escapes slowly while momentum and the adaptive methods (which divide by the gradient's size)
 escape quickly. The Rosenbrock valley shows how hard a curved, narrow valley is for all.
 
-Which form is followed (see REFERENCE.md, "Where the textbook and Keras differ"):
+Which form is followed (see docs/reference.md, "Where the textbook and Keras differ"):
 
 - The optimizers are studykit.optimizers (Keras-compatible), driven directly with
   ``optimizer.apply_gradients`` on a keras.Variable of shape (2,); gradients are analytic.
@@ -34,8 +34,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._charts import thin
+from studykit.experiments._fit import frame
+from studykit.experiments.base import Experiment, Params, Progress, Result
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SURFACES = ("bowl", "saddle", "rosenbrock")
@@ -184,7 +185,7 @@ def _sign_changes(values: np.ndarray) -> int:
     return int(np.sum(signs[1:] * signs[:-1] < 0))
 
 
-def run(p: OptimizerPathsParams, progress: ProgressFn) -> Result:
+def run(p: OptimizerPathsParams, progress: Progress) -> Result:
     rows, summary_rows, warnings = [], [], []
     findings: dict[str, float] = {}
     jobs = [(s, o) for s in p.surfaces for o in p.optimizers]
@@ -239,10 +240,7 @@ def run(p: OptimizerPathsParams, progress: ProgressFn) -> Result:
             )
         done += steps
         progress(0.95 * done / total, f"{SURFACE_NAMES[surface]}: {OPTIMIZER_NAMES[name]}")
-    progress(1.0, "완료")
     return Result(
-        name="optimizer_paths",
-        params=p.as_dict(),
         frames={
             "trajectories": frame(rows, ["optimizer", "surface", "step", "x", "y", "loss", "gap"]),
             "contours": _contours(p.surfaces),
@@ -263,7 +261,6 @@ def run(p: OptimizerPathsParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -379,7 +376,7 @@ def charts(result: Result) -> list:
             ["name", "step", "x", "y", "loss"],
         ]
         paths = (
-            alt.Chart(inside)
+            alt.Chart(thin(inside, "step"))
             .mark_line(point=alt.OverlayMarkDef(size=14), strokeWidth=1.5)
             .encode(
                 x="x:Q",
@@ -402,7 +399,7 @@ def charts(result: Result) -> list:
         surface_name=lambda d: d["surface"].map(SURFACE_NAMES)
     )
     curves = (
-        alt.Chart(gaps)
+        alt.Chart(thin(gaps, "step"))
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="갱신 횟수 (step)"),
@@ -443,4 +440,11 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "final_gap": ("마지막 위치와 최솟값의 차이", ""),
+        "final_x": ("마지막 x", ""),
+        "final_y": ("마지막 y", ""),
+        "y_sign_changes": ("y의 부호가 바뀐 횟수 (지그재그)", "count"),
+    },
+    series={**SURFACE_NAMES, **OPTIMIZER_NAMES},
 )

@@ -19,21 +19,16 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import OPTIMIZER_NAMES, by_loss, loss_text
+from studykit.experiments._measure import EVALUATION_COLUMNS, final
+from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 
-KOREAN_NAMES = {
-    "sgd": "SGD",
-    "momentum": "모멘텀(Momentum)",
-    "nesterov": "네스테로프(Nesterov)",
-    "adagrad": "AdaGrad",
-    "rmsprop": "RMSProp",
-    "adam": "Adam",
-}
+KOREAN_NAMES = OPTIMIZER_NAMES
 
 
 class OptimizerTrainingParams(Params):
@@ -84,38 +79,43 @@ def _learning_rate(name: str, p: OptimizerTrainingParams) -> float:
 
 
 def _summary(p: OptimizerTrainingParams, findings: dict[str, float], steps: int) -> str:
-    ranked = sorted(p.optimizers, key=lambda n: findings[f"final_loss.{n}"])
-    losses = ", ".join(f"{KOREAN_NAMES[n]} {findings[f'final_loss.{n}']:.3f}" for n in ranked)
-    slowest = ranked[-1]
-    sentence = (
+    loss = {n: findings[f"final_loss.{n}"] for n in p.optimizers}
+    ranked = by_loss(p.optimizers, loss)
+    diverged = [n for n in p.optimizers if n not in ranked]
+    start = (
         f"같은 초기 가중치와 같은 배치 순서로 digits를 {p.epochs} 에폭({steps}번 갱신) 학습한 뒤 "
-        f"학습 손실(train loss)은 {losses} 순이었"
     )
+    if not ranked:
+        names = ", ".join(KOREAN_NAMES[n] for n in diverged)
+        return f"{start}{names} 모두 손실이 발산해(diverged) 비교할 수 없었습니다."
+    losses = ", ".join(f"{KOREAN_NAMES[n]} {loss_text(loss[n])}" for n in ranked)
+    sentence = f"{start}학습 손실(train loss)은 {losses} 순이었"
     if len(ranked) > 1:
-        fastest = ranked[0]
-        ratio = findings[f"final_loss.{slowest}"] / max(findings[f"final_loss.{fastest}"], 1e-12)
+        fastest, slowest = ranked[0], ranked[-1]
+        ratio = loss[slowest] / max(loss[fastest], 1e-12)
         sentence += (
             f"고, 가장 느린 {KOREAN_NAMES[slowest]}의 손실은 가장 빠른 {KOREAN_NAMES[fastest]}의 "
             f"약 {ratio:.1f}배였습니다."
         )
     else:
         sentence += "습니다."
+    if diverged:
+        names = ", ".join(KOREAN_NAMES[n] for n in diverged)
+        sentence += f" {names}에서는 손실이 발산해(diverged) 순위에서 뺐습니다."
     return sentence
 
 
-def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
+def run(p: OptimizerTrainingParams, progress: Progress) -> Result:
     import math
 
     import keras
 
     from studykit import datasets
-    from studykit.experiments._training import build_mlp, divergence_warning, train
 
     data = datasets.digits(seed=p.seed)
     steps = p.epochs * math.ceil(len(data.x_train) / p.batch_size)
     rows, findings, warnings = [], {}, []
-    share = 1 / len(p.optimizers)
-    for index, name in enumerate(p.optimizers):
+    for name, part in progress.parts(p.optimizers, KOREAN_NAMES.get):
         keras.utils.set_random_seed(p.seed)
         model = build_mlp(64, 10, [p.width] * p.hidden_layers, "relu", "he_normal", p.seed)
         model.compile(
@@ -123,19 +123,19 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
             loss="sparse_categorical_crossentropy",
             jit_compile=False,
         )
-        scores, guard, _ = train(
+        model = reuse(model)
+        fitted = fit(
             model,
             data.x_train,
             data.y_train,
-            data.sets(),
             epochs=p.epochs,
             batch_size=p.batch_size,
-            seed=None,  # model.fit shuffles (Keras' global seed, set above)
-            progress=progress,
-            label=KOREAN_NAMES[name],
-            start=index * share,
-            span=share,
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            measure=data.sets(),
+            progress=part,
         )
+        scores, guard = fitted.scores, fitted.guard
         per_epoch = steps // p.epochs
         rows += [
             {
@@ -154,16 +154,12 @@ def run(p: OptimizerTrainingParams, progress: ProgressFn) -> Result:
         # > 1: SGD ends with a higher loss than every other optimizer (it is the slowest).
         next_slowest = max(findings[f"final_loss.{n}"] for n in others)
         findings["sgd_over_next_slowest"] = findings["final_loss.sgd"] / max(next_slowest, 1e-12)
-    progress(1.0, "완료")
     return Result(
-        name="optimizer_training",
-        params=p.as_dict(),
         frames={
             "history": frame(rows, ["optimizer", "learning_rate", "iteration", *EVALUATION_COLUMNS])
         },
         findings=findings,
         summary=_summary(p, findings, steps),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -233,4 +229,9 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "sgd_over_next_slowest": ("SGD 손실 ÷ 다음으로 느린 옵티마이저 손실", "x"),
+    },
+    series=KOREAN_NAMES,
+    curves=Curves(series="optimizer", names=KOREAN_NAMES, series_title="옵티마이저", shared=False),
 )

@@ -21,15 +21,16 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import (
+from studykit.experiments._fit import fit, frame
+from studykit.experiments._measure import (
     EVALUATION_COLUMNS,
     curve,
     final,
     first_epoch_reaching,
     rises,
 )
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._models import build_mlp, restart, reuse
+from studykit.experiments.base import Experiment, Params, Progress, Result, distinct
 
 SCALINGS = ("raw", "standardized", "minmax")
 ScalingName = Literal[SCALINGS]  # type: ignore[valid-type]
@@ -125,11 +126,10 @@ def _summary(p: PreprocessingParams, findings: dict[str, float]) -> str:
     )
 
 
-def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
+def run(p: PreprocessingParams, progress: Progress) -> Result:
     import keras
 
     from studykit import datasets, optimizers
-    from studykit.experiments._training import build_mlp, restart, train
 
     data = datasets.digits(seed=p.seed)
     features = _scaled(data, p)
@@ -141,6 +141,7 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
         loss="sparse_categorical_crossentropy",
         jit_compile=False,
     )
+    model = reuse(model)
     history, summary_rows, scale_rows, findings, warnings = [], [], [], {}, []
     total = len(p.scalings) * len(p.learning_rates)
     for s_index, scaling in enumerate(p.scalings):
@@ -151,20 +152,22 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
         for l_index, rate in enumerate(p.learning_rates):
             restart(model, start_weights, p.seed)  # same start, same batches, one traced step
             model.optimizer.learning_rate.assign(rate)
-            done = s_index * len(p.learning_rates) + l_index
-            scores, guard, _ = train(
+            fitted = fit(
                 model,
                 x_train,
                 data.y_train,
-                {"train": (x_train, data.y_train), "validation": (x_val, data.y_val)},
                 epochs=p.epochs,
                 batch_size=p.batch_size,
-                seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
-                progress=progress,
-                label=f"{KOREAN_NAMES[scaling]}, 학습률 {rate:g}",
-                start=done / total,
-                span=1 / total,
+                seed=p.seed,
+                shuffle="keras",  # from Keras' global seed, set by restart
+                measure={"train": (x_train, data.y_train), "validation": (x_val, data.y_val)},
+                progress=progress.part(
+                    s_index * len(p.learning_rates) + l_index,
+                    total,
+                    f"{KOREAN_NAMES[scaling]}, 학습률 {rate:g}",
+                ),
             )
+            scores, guard = fitted.scores, fitted.guard
             history += scores.rows(scaling=scaling, learning_rate=rate)
             accuracy = curve(scores.records, "validation", "accuracy")
             losses = curve(scores.records, "train", "loss")
@@ -200,10 +203,7 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
             )
     scales = _scales(p)
     findings["feature_scale_ratio"] = float(scales.max() / scales.min())
-    progress(1.0, "완료")
     return Result(
-        name="preprocessing",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["scaling", "learning_rate", *EVALUATION_COLUMNS]),
             "runs": frame(
@@ -223,7 +223,6 @@ def run(p: PreprocessingParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -295,4 +294,11 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "best_learning_rate": ("가장 좋은 학습률", ""),
+        "failed_runs": ("학습에 실패한 실행 수", "count"),
+        "unstable_runs": ("손실이 다시 오른 실행 수", "count"),
+        "feature_scale_ratio": ("특성 크기 비 (가장 큰 ÷ 가장 작은 표준편차)", "x"),
+    },
+    series=KOREAN_NAMES,
 )

@@ -22,27 +22,21 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._training import (
+from studykit.experiments._fit import divergence_warning, fit, frame, history_rows
+from studykit.experiments._labels import ACTIVATION_NAMES
+from studykit.experiments._models import (
     ACTIVATIONS,
     INITIALIZERS,
     build_mlp,
     default_initializer,
-    divergence_warning,
-    frame,
-    history_rows,
+    reuse,
 )
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 InitializerName = Literal[("auto", *INITIALIZERS)]  # type: ignore[valid-type]
 
-KOREAN_NAMES = {
-    "sigmoid": "시그모이드(sigmoid)",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "Leaky ReLU",
-    "elu": "ELU",
-}
+KOREAN_NAMES = ACTIVATION_NAMES
 
 
 class VanishingGradientParams(Params):
@@ -106,7 +100,7 @@ def _summary(p: VanishingGradientParams, findings: dict[str, float]) -> str:
     )
 
 
-def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
+def run(p: VanishingGradientParams, progress: Progress) -> Result:
     import keras
 
     from studykit import callbacks, datasets, optimizers
@@ -115,7 +109,8 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
     probe = slice(0, min(256, len(data.x_train)))
     grad_rows, history, warnings = [], [], []
     findings: dict[str, float] = {}
-    for index, activation in enumerate(p.activations):
+    for activation, part in progress.parts(p.activations, KOREAN_NAMES.get):
+        # 1. The same deep MLP with this activation (and its usual initializer).
         keras.utils.set_random_seed(p.seed)
         initializer = default_initializer(activation) if p.initializer == "auto" else p.initializer
         model = build_mlp(16, 4, [p.width] * p.depth, activation, initializer, p.seed)
@@ -125,33 +120,30 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
             metrics=["accuracy"],
             jit_compile=False,
         )
+        model = reuse(model)
+        # 2. Plain SGD, Keras' own validation; kernel-gradient norms per layer every epoch.
         grads = callbacks.GradientNormLogger(data.x_train[probe], data.y_train[probe])
-        guard = callbacks.DivergenceGuard()
-        share = 1 / len(p.activations)
-        fit = model.fit(
+        fitted = fit(
+            model,
             data.x_train,
             data.y_train,
-            validation_data=(data.x_val, data.y_val),
             epochs=p.epochs,
             batch_size=p.batch_size,
-            verbose=0,
-            callbacks=[
-                grads,
-                guard,
-                callbacks.ProgressCallback(
-                    progress, KOREAN_NAMES[activation], start=index * share, span=share
-                ),
-            ],
+            seed=p.seed,
+            shuffle="keras",
+            validation=(data.x_val, data.y_val),
+            progress=part,
+            callbacks=[grads],
         )
         grad_rows += [
             {"activation": activation, "initializer": initializer, **r} for r in grads.records
         ]
-        history += history_rows(fit.history, activation=activation)
-        warnings += divergence_warning(KOREAN_NAMES[activation], guard)
-        val_accuracy = fit.history.get("val_accuracy") or [float("nan")]
+        history += history_rows(fitted.history, activation=activation)
+        warnings += divergence_warning(KOREAN_NAMES[activation], fitted.guard)
+        val_accuracy = fitted.history.get("val_accuracy") or [float("nan")]
         findings[f"final_accuracy.{activation}"] = float(val_accuracy[-1])
-        findings[f"final_loss.{activation}"] = float(fit.history["loss"][-1])
-        findings[f"diverged.{activation}"] = float(guard.diverged)
+        findings[f"final_loss.{activation}"] = float(fitted.history["loss"][-1])
+        findings[f"diverged.{activation}"] = float(fitted.diverged)
     gradients = frame(
         grad_rows, ["activation", "initializer", "epoch", "layer", "name", "grad_norm"]
     )
@@ -164,17 +156,13 @@ def run(p: VanishingGradientParams, progress: ProgressFn) -> Result:
                 f"은닉층의 {_times(ratio)}입니다 — 기울기 폭주(exploding gradient). "
                 "가중치를 더 작게 초기화(Xavier/He)하거나 기울기 클리핑(clipnorm)을 쓰세요."
             )
-    progress(1.0, "완료")
     return Result(
-        name="vanishing_gradient",
-        params=p.as_dict(),
         frames={
             "gradients": gradients,
             "history": frame(history, ["activation", "epoch", "split", "metric", "value"]),
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -192,33 +180,16 @@ def charts(result: Result) -> list:
         .encode(
             x=alt.X("layer:O", title="층 번호 (1 = 입력에 가장 가까운 층, 마지막 = 출력층)"),
             y=alt.Y(
-                "grad_norm:Q", title="기울기 노름 (gradient norm)", scale=alt.Scale(type="log")
+                "grad_norm:Q",
+                title="기울기 노름 (gradient norm)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format=".0e"),
             ),
             color=alt.Color("activation:N", title="활성화 함수"),
             tooltip=["activation", "layer", "name", alt.Tooltip("grad_norm:Q", format=".3e")],
         )
     )
-    history = result.frames["history"].assign(
-        activation=lambda d: d["activation"].map(KOREAN_NAMES),
-        metric=lambda d: d["metric"].map({"loss": "손실 (loss)", "accuracy": "정확도 (accuracy)"}),
-        split=lambda d: d["split"].map({"train": "학습", "validation": "검증"}),
-    )
-    curves = (
-        alt.Chart(history)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("epoch:Q", title="에폭 (epoch)"),
-            y=alt.Y("value:Q", title=None),
-            color=alt.Color("activation:N", title="활성화 함수"),
-            strokeDash=alt.StrokeDash("split:N", title="데이터"),
-            tooltip=["activation", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=300, height=220)
-        .facet(column=alt.Column("metric:N", title=None))
-        .resolve_scale(y="independent")
-        .properties(title="학습 곡선")
-    )
-    return [gradient_chart, curves]
+    return [gradient_chart]
 
 
 EXPERIMENT = Experiment(
@@ -232,6 +203,17 @@ EXPERIMENT = Experiment(
         "커지고(기울기 폭주), ReLU는 손실이 발산해 학습이 멈추는 것을 확인하세요."
     ),
     params=VanishingGradientParams,
+    curves=Curves(
+        series="activation",
+        names=ACTIVATION_NAMES,
+        series_title="활성화 함수",
+        title="학습 곡선 (학습: Keras의 학습 모드 에폭 평균, 검증: 에폭 끝)",
+    ),
+    findings={
+        "first_to_last_grad_ratio": ("학습 전 첫 층 / 마지막 층 기울기 노름", "x"),
+        "final_accuracy": ("최종 검증 정확도", "%"),
+        "final_loss": ("마지막 에폭 학습 손실 (학습 모드 평균)", ""),
+    },
     presets={
         "default": {},
         "tiny": {"depth": 4, "width": 8, "epochs": 2, "samples": 128},

@@ -19,9 +19,10 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from studykit.experiments._data import noisy_digits
-from studykit.experiments._evaluation import EVALUATION_COLUMNS
-from studykit.experiments._training import frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._measure import EVALUATION_COLUMNS, overfitting_scores
+from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 REGULARIZERS = ("none", "l1", "l2", "decoupled")
 RegularizerName = Literal[REGULARIZERS]  # type: ignore[valid-type]
@@ -81,7 +82,6 @@ def _build(p: WeightDecayParams, name: str):
     import keras
 
     from studykit import activations, regularizers
-    from studykit.experiments._training import build_mlp, compile_classifier
 
     factories = {
         "l1": lambda: regularizers.L1(p.l1),
@@ -101,7 +101,7 @@ def _build(p: WeightDecayParams, name: str):
     if name == "decoupled":
         # Decay the kernels only, like the L1/L2 penalties (biases are not penalized).
         model.optimizer.exclude_from_weight_decay(var_names=["bias"])
-    return model
+    return reuse(model)
 
 
 def _histogram(weights: dict[str, np.ndarray]) -> list[dict]:
@@ -138,45 +138,36 @@ def _summary(p: WeightDecayParams, f: dict[str, float]) -> str:
     )
 
 
-def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
-    from studykit.experiments._evaluation import overfitting_scores
-    from studykit.experiments._training import divergence_warning, train
-
+def run(p: WeightDecayParams, progress: Progress) -> Result:
     data, noisy, changed = noisy_digits(p.seed, p.n_train, p.label_noise)
     history, final_rows, warnings = [], [], []
     weights: dict[str, np.ndarray] = {}
     findings: dict[str, float] = {}
-    share = 1.0 / len(p.regularizers)
-    for index, name in enumerate(p.regularizers):
+    for name, part in progress.parts(p.regularizers, NAMES.get):
+        # The same MLP with each penalty, measured in inference mode every epoch.
         model = _build(p, name)
-        scores, guard, _ = train(
+        fitted = fit(
             model,
             data.x_train,
             noisy,
-            data.sets(noisy),
             epochs=p.epochs,
             batch_size=p.batch_size,
             seed=p.seed,
-            progress=progress,
-            label=NAMES[name],
-            start=index * share,
-            span=share,
+            measure=data.sets(noisy),
+            progress=part,
         )
-        warnings += divergence_warning(NAMES[name], guard)
-        history += scores.rows(regularizer=name)
+        warnings += divergence_warning(NAMES[name], fitted.guard)
+        history += fitted.scores.rows(regularizer=name)
         weights[name] = _kernels(model)
         values = {
-            **overfitting_scores(scores.records, model, data.x_train, noisy, changed),
+            **overfitting_scores(fitted.scores.records, model, data.x_train, noisy, changed),
             "weight_norm": float(np.linalg.norm(weights[name])),
             "near_zero_fraction": float(np.mean(np.abs(weights[name]) < p.near_zero)),
         }
         for metric, value in values.items():
             findings[f"{metric}.{name}"] = value
             final_rows.append({"regularizer": name, "metric": metric, "value": value})
-    progress(1.0, "완료")
     return Result(
-        name="weight_decay",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["regularizer", *EVALUATION_COLUMNS]),
             "final": frame(final_rows, ["regularizer", "metric", "value"]),
@@ -186,12 +177,10 @@ def run(p: WeightDecayParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
 
-SPLIT_NAMES = {"train": "학습", "validation": "검증"}
 METRIC_NAMES = {
     "train_accuracy": "학습 정확도",
     "val_accuracy": "검증 정확도",
@@ -206,23 +195,6 @@ def charts(result: Result) -> list:
     import altair as alt
 
     order = list(NAMES.values())
-    history = result.frames["history"]
-    accuracy = history[history.metric == "accuracy"].assign(
-        model=lambda d: d["regularizer"].map(NAMES), split=lambda d: d["split"].map(SPLIT_NAMES)
-    )
-    curves = (
-        alt.Chart(accuracy)
-        .mark_line()
-        .encode(
-            x=alt.X("epoch:Q", title="에폭 (epoch)"),
-            y=alt.Y("value:Q", title="정확도 (accuracy)", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("split:N", title="데이터"),
-            tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=220, height=200)
-        .facet(column=alt.Column("model:N", title=None, sort=order))
-        .properties(title="규제별 학습·검증 정확도 곡선")
-    )
     weights = result.frames["weights"].assign(model=lambda d: d["regularizer"].map(NAMES))
     histogram = (
         alt.Chart(weights)
@@ -260,7 +232,7 @@ def charts(result: Result) -> list:
         .facet(facet=alt.Facet("metric:N", title=None, sort=list(METRIC_NAMES.values())), columns=3)
         .resolve_scale(y="independent")
     )
-    return [curves, histogram, bars]
+    return [histogram, bars]
 
 
 EXPERIMENT = Experiment(
@@ -295,4 +267,10 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "near_zero_fraction": ("0에 가까운 가중치 비율", "%"),
+        "weight_norm": ("가중치 노름 (L2 norm)", ""),
+    },
+    series=NAMES,
+    curves=Curves(series="regularizer", names=NAMES, series_title="규제"),
 )

@@ -27,21 +27,15 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
-from studykit.experiments._korean import josa
-from studykit.experiments._training import ACTIVATIONS, INITIALIZERS, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result, distinct
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._labels import ACTIVATION_NAMES, josa
+from studykit.experiments._measure import EVALUATION_COLUMNS, final
+from studykit.experiments._models import ACTIVATIONS, INITIALIZERS, build_mlp, restart, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 InitializerName = Literal[INITIALIZERS]  # type: ignore[valid-type]
 
-ACTIVATION_NAMES = {
-    "sigmoid": "시그모이드(sigmoid)",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "Leaky ReLU",
-    "elu": "ELU",
-}
 INIT_NAMES = {
     "normal_1": "N(0, 1)",
     "normal_0.01": "N(0, 0.01²)",
@@ -147,11 +141,10 @@ def _fresh_weights(model, initializer: str, seed: int) -> list[np.ndarray]:
     return weights
 
 
-def _train_curves(p: WeightInitParams, data, progress, start: float, span: float):
+def _train_curves(p: WeightInitParams, data, progress: Progress):
     import keras
 
     from studykit import optimizers
-    from studykit.experiments._training import build_mlp, divergence_warning, restart, train
 
     keras.utils.set_random_seed(p.seed)
     model = build_mlp(64, 10, [p.units] * p.train_depth, "relu", "he_normal", p.seed)
@@ -160,23 +153,22 @@ def _train_curves(p: WeightInitParams, data, progress, start: float, span: float
         loss="sparse_categorical_crossentropy",
         jit_compile=False,
     )
+    model = reuse(model)
     rows, findings, warnings = [], {}, []
-    share = span / len(p.train_initializers)
-    for index, initializer in enumerate(p.train_initializers):
+    for initializer, part in progress.parts(p.train_initializers, INIT_NAMES.get):
         restart(model, _fresh_weights(model, initializer, p.seed), p.seed)
-        scores, guard, _ = train(
+        fitted = fit(
             model,
             data.x_train,
             data.y_train,
-            data.sets(),
             epochs=p.epochs,
             batch_size=p.batch_size,
-            seed=None,  # model.fit shuffles (Keras' global seed, set by restart)
-            progress=progress,
-            label=INIT_NAMES[initializer],
-            start=start + index * share,
-            span=share,
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set by restart
+            measure=data.sets(),
+            progress=part,
         )
+        scores, guard = fitted.scores, fitted.guard
         rows += scores.rows(initializer=initializer)
         findings[f"final_loss.{initializer}"] = final(scores.records, "train", "loss")
         findings[f"final_accuracy.{initializer}"] = final(scores.records, "validation", "accuracy")
@@ -184,12 +176,11 @@ def _train_curves(p: WeightInitParams, data, progress, start: float, span: float
     return rows, findings, warnings
 
 
-def _symmetry(p: WeightInitParams, data, progress, start: float, span: float):
+def _symmetry(p: WeightInitParams, data, progress: Progress):
     """All-zero sigmoid MLP: after training, how many distinct units does each layer hold?"""
     import keras
 
     from studykit import activations, initializers, optimizers
-    from studykit.experiments._training import train
 
     keras.utils.set_random_seed(p.seed)
     hidden = [p.units] * 2
@@ -216,19 +207,18 @@ def _symmetry(p: WeightInitParams, data, progress, start: float, span: float):
     model.compile(
         optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", jit_compile=False
     )
-    scores, _, _ = train(
+    model = reuse(model)
+    scores = fit(
         model,
         data.x_train,
         data.y_train,
-        {"validation": (data.x_val, data.y_val)},
         epochs=p.symmetry_epochs,
         batch_size=p.batch_size,
-        seed=None,  # model.fit shuffles (Keras' global seed, set above)
+        seed=p.seed,
+        shuffle="keras",  # from Keras' global seed, set above
+        measure={"validation": (data.x_val, data.y_val)},
         progress=progress,
-        label="0 초기화",
-        start=start,
-        span=span,
-    )
+    ).scores
     rows, heat = [], []
     for index, layer in enumerate(model.layers[:-1], start=1):
         kernel = keras.ops.convert_to_numpy(layer.kernel)  # (inputs, units): one column per unit
@@ -326,7 +316,7 @@ def _summary(p: WeightInitParams, findings: dict[str, float]) -> str:
     return ", ".join(clauses)
 
 
-def run(p: WeightInitParams, progress: ProgressFn) -> Result:
+def run(p: WeightInitParams, progress: Progress) -> Result:
     from studykit import datasets
 
     rng = np.random.default_rng(p.seed)
@@ -346,11 +336,10 @@ def run(p: WeightInitParams, progress: ProgressFn) -> Result:
         progress(0.15 * (index + 1) / len(combos), f"활성화 분포 {index + 1}/{len(combos)}")
 
     data = datasets.digits(seed=p.seed)
-    history, trained, warnings = _train_curves(p, data, progress, 0.15, 0.7)
+    history, trained, warnings = _train_curves(p, data, progress.slice(0.15, 0.85))
     findings.update(trained)
-    symmetry, heat, zero = _symmetry(p, data, progress, 0.85, 0.15)
+    symmetry, heat, zero = _symmetry(p, data, progress.slice(0.85, 1.0, "0 초기화"))
     findings.update(zero)
-    progress(1.0, "완료")
 
     activation_frame = frame(
         stats,
@@ -366,8 +355,6 @@ def run(p: WeightInitParams, progress: ProgressFn) -> Result:
         ],
     ).drop(columns=["epoch", "name"])
     return Result(
-        name="weight_init",
-        params=p.as_dict(),
         frames={
             "activations": activation_frame,
             "histograms": frame(
@@ -391,7 +378,6 @@ def run(p: WeightInitParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -532,4 +518,19 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "std_first": ("첫 층 활성값의 표준편차", ""),
+        "std_last": ("마지막 층 활성값의 표준편차", ""),
+        "saturated_fraction": ("포화된 활성값 비율 (첫 층)", "%"),
+        "zero_init.final_accuracy": ("0 초기화: 최종 검증 정확도", "%"),
+        "zero_init.first_layer_weight_norm": ("0 초기화: 첫 층 가중치 노름", ""),
+        "zero_init.max_unit_difference": ("0 초기화: 유닛 사이 가중치 차이 (최대)", ""),
+        "zero_init.distinct_units": ("0 초기화: 학습 후 서로 다른 유닛 수 (층마다 최대)", "count"),
+        "zero_init.relative_unit_difference": (
+            "0 초기화: 유닛 사이 가중치 차이 (가장 큰 가중치 대비)",
+            "",
+        ),
+    },
+    series={**INIT_NAMES, **ACTIVATION_NAMES},
+    curves=Curves(series="initializer", names=INIT_NAMES, series_title="초기화", shared=False),
 )

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from studykit.experiments._boundary import (
+from studykit.experiments._decision_boundary import (
     GRID_COLUMNS,
     POINT_COLUMNS,
     boundary_charts,
@@ -24,9 +24,10 @@ from studykit.experiments._boundary import (
     point_rows,
     probe_probabilities,
 )
-from studykit.experiments._evaluation import EVALUATION_COLUMNS, final
-from studykit.experiments._training import ACTIVATIONS, default_initializer, frame
-from studykit.experiments.base import Experiment, Params, ProgressFn, Result
+from studykit.experiments._fit import divergence_warning, fit, frame
+from studykit.experiments._measure import EVALUATION_COLUMNS, final
+from studykit.experiments._models import ACTIVATIONS, default_initializer, reuse
+from studykit.experiments.base import Curves, Experiment, Params, Progress, Result
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 
@@ -93,11 +94,10 @@ def _summary(p: XorParams, findings: dict[str, float]) -> str:
     )
 
 
-def run(p: XorParams, progress: ProgressFn) -> Result:
+def run(p: XorParams, progress: Progress) -> Result:
     import keras
 
     from studykit import datasets, losses, optimizers
-    from studykit.experiments._training import divergence_warning, train
 
     data = datasets.xor(p.samples, noise=p.noise, seed=p.seed)
     y_train = data.y_train.astype("float32").reshape(-1, 1)
@@ -105,7 +105,7 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
     probe = grid_points(np.concatenate([data.x_train, data.x_val, CORNERS]))
     history, grid, corner_rows, warnings = [], [], [], []
     findings: dict[str, float] = {}
-    for index, kind in enumerate(("linear", "mlp")):
+    for kind, part in progress.parts(("linear", "mlp"), MODEL_NAMES.get):
         keras.utils.set_random_seed(p.seed)
         model = _build(p, kind)
         model.compile(
@@ -113,20 +113,20 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
             loss=losses.BinaryCrossEntropy(from_logits=True),
             jit_compile=False,
         )
-        scores, guard, _ = train(
+        model = reuse(model)
+        fitted = fit(
             model,
             data.x_train,
             y_train,
-            sets,
             epochs=p.epochs,
             batch_size=p.batch_size,
-            seed=None,  # model.fit shuffles (Keras' global seed, set above)
-            progress=progress,
-            label=MODEL_NAMES[kind],
-            start=index * 0.5,
-            span=0.5,
+            seed=p.seed,
+            shuffle="keras",  # from Keras' global seed, set above
+            measure=sets,
             from_logits=True,
+            progress=part,
         )
+        scores, guard = fitted.scores, fitted.guard
         warnings += divergence_warning(MODEL_NAMES[kind], guard)
         history += scores.rows(model=kind)
         corner_p = probe_probabilities(model, CORNERS)
@@ -146,15 +146,12 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
         findings[f"accuracy.{kind}"] = final(scores.records, "validation", "accuracy")
         grid += grid_rows(kind, probe, probe_probabilities(model, probe))
     findings["best_random_line_corner_accuracy"] = best_random_line(p.seed)
-    progress(1.0, "완료")
     points = (
         point_rows("train", data.x_train, data.y_train)
         + point_rows("validation", data.x_val, data.y_val)
         + point_rows("corner", CORNERS, CORNER_LABELS)
     )
     return Result(
-        name="xor",
-        params=p.as_dict(),
         frames={
             "history": frame(history, ["model", *EVALUATION_COLUMNS]),
             "grid": frame(grid, GRID_COLUMNS),
@@ -163,7 +160,6 @@ def run(p: XorParams, progress: ProgressFn) -> Result:
         },
         findings=findings,
         summary=_summary(p, findings),
-        caption=EXPERIMENT.caption,
         warnings=warnings,
     )
 
@@ -221,4 +217,10 @@ EXPERIMENT = Experiment(
     },
     runner=run,
     charts=charts,
+    findings={
+        "corner_accuracy": ("네 꼭짓점 (XOR 진리표) 정확도", "%"),
+        "best_random_line_corner_accuracy": ("무작위 직선 중 최고 꼭짓점 정확도", "%"),
+    },
+    series=MODEL_NAMES,
+    curves=Curves(series="model", names=MODEL_NAMES),
 )

@@ -1,8 +1,13 @@
-"""Shared, process-wide resources for the app: the question bank and the progress store."""
+"""Shared, process-wide resources for the app: the question bank, the progress store, and
+Keras, imported in a background thread as soon as the app starts (quiz pages never wait
+for it; an experiment's first 실행 usually finds it loaded)."""
 
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -19,7 +24,39 @@ class LoadedBank:
 
 
 def experiment_catalog() -> dict[str, dict]:
-    return {name: experiments.presets(name) for name in experiments.names()}
+    return experiments.catalog()
+
+
+_KERAS_LOCK = threading.Lock()
+_KERAS_THREAD: list[threading.Thread] = []
+
+
+def start_keras_import() -> threading.Thread:
+    """Import Keras (and its backend) in a daemon thread, once per process.
+
+    Python's import lock makes an experiment that needs Keras meanwhile simply wait for
+    this import instead of starting a second one.
+    """
+    with _KERAS_LOCK:
+        if not _KERAS_THREAD:
+            thread = threading.Thread(target=_import_keras, name="studykit-keras", daemon=True)
+            _KERAS_THREAD.append(thread)
+            thread.start()
+        return _KERAS_THREAD[0]
+
+
+def _import_keras() -> None:
+    try:
+        importlib.import_module("keras")
+    except Exception:  # an experiment will import it again and show the error
+        return
+
+
+def keras_ready() -> bool:
+    """Whether Keras has finished importing (in the background thread or elsewhere)."""
+    if "keras" in sys.modules and not (_KERAS_THREAD and _KERAS_THREAD[0].is_alive()):
+        return True
+    return False
 
 
 @st.cache_resource(show_spinner="문제 은행을 불러오는 중…")

@@ -1,6 +1,6 @@
 """studykit.optimizers against the Keras built-ins, the documented update rules and saving.
 
-The optimizers follow Keras' forms (REFERENCE.md, "Where the textbook and Keras differ"):
+The optimizers follow Keras' forms (docs/reference.md, "Where the textbook and Keras differ"):
 Adam's epsilon-hat, Adagrad's initial accumulator 0.1 with epsilon inside the square root,
 RMSprop's rho 0.9 and Keras' Nesterov form.
 """

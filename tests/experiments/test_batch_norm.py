@@ -1,6 +1,6 @@
 """The claim of the batch-normalization experiment, with the default preset (seed 0).
 
-REFERENCE.md ("batch norm": 1,000 training samples, 784-[100×5]-10, 20 epochs, SGD 0.01,
+docs/reference.md ("batch norm": 1,000 training samples, 784-[100×5]-10, 20 epochs, SGD 0.01,
 16 scales logspace(0, -4); "BN trains over a far wider range of scales, e.g. scale 0.0136:
 0.116 without vs 1.0 with") scaled down to digits: 1,000 training images, 64-[64×5]-10,
 5 scales logspace(0, -4), SGD 0.2, 5 epochs. We agree with the published shape: without BN
@@ -36,8 +36,8 @@ def test_bn_trains_over_a_wider_range_of_scales(result):
 def test_at_scale_001_plain_stays_at_chance_and_bn_learns(result):
     plain, bn = _runs(result, "plain"), _runs(result, "batch_norm")
     at = np.isclose(plain["scale"], 0.01)
-    assert plain[at]["final_accuracy"].item() < 0.15  # REFERENCE (w = 0.0136): 0.116
-    assert bn[np.isclose(bn["scale"], 0.01)]["final_accuracy"].item() > 0.8  # REFERENCE: 1.0
+    assert plain[at]["final_accuracy"].item() < 0.15  # docs/reference.md (w = 0.0136): 0.116
+    assert bn[np.isclose(bn["scale"], 0.01)]["final_accuracy"].item() > 0.8  # reference: 1.0
 
 
 def test_without_bn_activations_explode_or_vanish_with_the_scale(result):

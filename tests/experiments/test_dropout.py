@@ -2,7 +2,7 @@
 
 Keras (and studykit.layers.Dropout) use inverted dropout: survivors are scaled by 1/(1 − p)
 during training and inference is the identity. The textbook instead scales by (1 − p) at
-test time; the demo checks that both keep the expectation (REFERENCE.md).
+test time; the demo checks that both keep the expectation (docs/reference.md).
 """
 
 import numpy as np

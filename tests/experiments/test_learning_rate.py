@@ -52,7 +52,7 @@ def test_divergence_is_reported_not_crashed(result):
     assert result.findings["diverged.lr_0.4"] == 0.0
     assert any("0.55" in w and "발산" in w for w in result.warnings)
     assert result.findings["network_diverged.lr_1"] == 1.0
-    assert any("신경망" in w and "DivergenceGuard" in w for w in result.warnings)
+    assert any("신경망" in w and "발산으로 보고" in w for w in result.warnings)
 
 
 def test_network_shows_slow_good_and_diverging_learning_rates(result):

@@ -1,7 +1,7 @@
 """The claim of the optimizer-paths experiment (Deep Learning from Scratch, ch. 6 setup).
 
 f(x, y) = x²/20 + y² from (-7, 2), 30 updates, lr SGD 0.95, Momentum 0.1, AdaGrad 1.5,
-Adam 0.3. REFERENCE.md: SGD ends near (-0.35, 0.09) zig-zagging, AdaGrad near (-0.12, 0.00)
+Adam 0.3. docs/reference.md: SGD ends near (-0.35, 0.09) zig-zagging, AdaGrad near (-0.12, 0.00)
 without oscillating. AdaGrad follows the book's h0 = 0 (Keras' default is 0.1).
 """
 

@@ -1,6 +1,6 @@
 """The claim of the optimizer-training experiment, with the default preset (seed 0).
 
-Agrees with the *shape* of Deep Learning from Scratch §6.1.8 (REFERENCE.md, "optimizers on
+Agrees with the *shape* of Deep Learning from Scratch §6.1.8 (docs/reference.md, "optimizers on
 MNIST": loss at iteration 1,900 SGD 0.150, Momentum 0.050, AdaGrad 0.016, Adam 0.032): plain
 SGD is clearly the slowest and AdaGrad (with the book's h0 = 0) the fastest. The absolute
 numbers differ (digits instead of MNIST, 110 instead of 2,000 updates): here SGD ends at
@@ -55,7 +55,7 @@ def test_every_optimizer_starts_from_the_same_weights(result):
 
 
 def test_keras_default_accumulator_slows_adagrad_down():
-    """REFERENCE.md: Keras' Adagrad starts h at 0.1, the book at 0 — the first steps shrink."""
+    """docs/reference.md: Keras' Adagrad starts h at 0.1, the book at 0 — the first steps shrink."""
     keras_default = experiments.run(
         "optimizer_training", optimizers=["adagrad"], adagrad_initial_accumulator=0.1
     )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from studykit import activations, experiments, initializers
-from studykit.experiments import _training
+from studykit.experiments import _models
 
 NAMES = experiments.names()
 
@@ -36,8 +36,8 @@ def test_names_are_listed_and_sorted():
 
 
 def test_form_choices_match_the_components():
-    assert set(_training.ACTIVATIONS) <= set(activations.NAMES)
-    assert set(_training.INITIALIZERS) == set(initializers.NAMES)
+    assert set(_models.ACTIVATIONS) <= set(activations.NAMES)
+    assert set(_models.INITIALIZERS) == set(initializers.NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,7 +57,7 @@ def test_tiny_run_returns_tidy_frames_findings_and_progress(name, tiny_runs):
     assert all(len(f) > 0 for f in result.frames.values())
     assert result.findings and all(isinstance(v, float) for v in result.findings.values())
     assert any("가" <= ch <= "힣" for ch in result.summary)
-    charts = experiments.get(name).charts(result)
+    charts = experiments.charts(result)
     assert charts and all(chart.to_dict()["$schema"].startswith("https://vega") for chart in charts)
     fractions = [f for f, _ in calls]
     assert fractions, "progress was never reported"
@@ -104,9 +104,13 @@ def test_unknown_parameter_and_experiment_are_clear_errors():
 
 
 def test_run_cached_returns_the_stored_result_for_equal_parameters():
+    experiments._CACHE.clear()
     first = experiments.run_cached("vanishing_gradient", preset="tiny")
     tiny = experiments.presets("vanishing_gradient")["tiny"]
-    assert experiments.run_cached("vanishing_gradient", **tiny) is first
+    again = experiments.run_cached("vanishing_gradient", **tiny)
+    assert not first.cached and again.cached  # the stored run, marked as stored
+    assert again.frames is first.frames and again.findings == first.findings
+    assert again.seconds == first.seconds and again.finished_at == first.finished_at
 
 
 def test_listing_experiments_and_loading_the_bank_do_not_import_keras():
@@ -122,3 +126,15 @@ def test_listing_experiments_and_loading_the_bank_do_not_import_keras():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_finding_has_a_korean_label_and_a_readable_value(name, tiny_runs):
+    from studykit.experiments._labels import finding_label, format_value
+
+    result, _ = tiny_runs(name)
+    experiment = experiments.get(name)
+    for key, value in result.findings.items():
+        label, unit = finding_label(key, experiment.findings, experiment.series)
+        assert label != key and any("가" <= ch <= "힣" for ch in label), key
+        assert "nan" not in format_value(value, unit).lower(), key

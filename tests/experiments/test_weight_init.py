@@ -1,10 +1,10 @@
 """The claims of the weight-initialization experiment, with the default preset (seed 0).
 
-Histograms: the "init histograms" setup of Deep Learning from Scratch §6.2 (REFERENCE.md:
+Histograms: the "init histograms" setup of Deep Learning from Scratch §6.2 (docs/reference.md:
 1,000 × 100 inputs from N(0, 1), 5 layers × 100 units, no bias). The measured numbers agree
 with the published/reproduced ones:
 
-| setup              | REFERENCE.md                      | measured here (seed 0)       |
+| setup              | docs/reference.md                      | measured here (seed 0)       |
 |--------------------|-----------------------------------|------------------------------|
 | sigmoid + N(0, 1)  | ~76 % of layer-1 outputs saturated | 77 %                         |
 | tanh + N(0, 1)     | ~85 % saturated                   | 86 %                         |
@@ -16,7 +16,7 @@ with the published/reproduced ones:
 
 "Xavier" is ``glorot_normal`` (√(2/(n_in+n_out))); for these square layers it is the book's
 √(1/n) (``lecun_normal``) exactly, which ``test_glorot_equals_the_books_xavier_on_square_layers``
-checks. Training (REFERENCE "init on MNIST": std 0.01 → 2.305, no learning; Xavier 0.377;
+checks. Training (docs/reference.md "init on MNIST": std 0.01 → 2.305, no learning; Xavier 0.377;
 He 0.286) agrees in shape: std 0.01 stays at ln 10 ≈ 2.303, He ends below Xavier.
 """
 
@@ -40,8 +40,8 @@ def _layer_stats(result, initializer, activation):
 
 def test_standard_normal_weights_saturate_sigmoid_and_tanh(result):
     f = result.findings
-    assert 0.70 <= f["saturated_fraction.normal_1.sigmoid"] <= 0.82  # REFERENCE: ~76 %
-    assert 0.80 <= f["saturated_fraction.normal_1.tanh"] <= 0.90  # REFERENCE: ~85 %
+    assert 0.70 <= f["saturated_fraction.normal_1.sigmoid"] <= 0.82  # docs/reference.md: ~76 %
+    assert 0.80 <= f["saturated_fraction.normal_1.tanh"] <= 0.90  # docs/reference.md: ~85 %
     # Saturation persists in every layer, not only the first.
     sigmoid = _layer_stats(result, "normal_1", "sigmoid")
     assert (sigmoid["saturated_fraction"] > 0.6).all()
@@ -49,8 +49,8 @@ def test_standard_normal_weights_saturate_sigmoid_and_tanh(result):
 
 def test_tiny_weights_collapse_sigmoid_outputs_to_one_half(result):
     f = result.findings
-    assert 0.02 <= f["std_first.normal_0.01.sigmoid"] <= 0.03  # REFERENCE: 0.025
-    assert 0.008 <= f["std_last.normal_0.01.sigmoid"] <= 0.02  # REFERENCE: 0.012
+    assert 0.02 <= f["std_first.normal_0.01.sigmoid"] <= 0.03  # docs/reference.md: 0.025
+    assert 0.008 <= f["std_last.normal_0.01.sigmoid"] <= 0.02  # docs/reference.md: 0.012
     assert f["saturated_fraction.normal_0.01.sigmoid"] == 0.0
     hist = result.frames["histograms"]
     tiny = hist[(hist.initializer == "normal_0.01") & (hist.activation == "sigmoid")]
@@ -63,8 +63,8 @@ def test_tiny_weights_collapse_sigmoid_outputs_to_one_half(result):
 
 def test_xavier_keeps_sigmoid_and_tanh_spread_and_unsaturated(result):
     f = result.findings
-    assert 0.18 <= f["std_first.glorot_normal.sigmoid"] <= 0.24  # REFERENCE: 0.21
-    assert 0.09 <= f["std_last.glorot_normal.sigmoid"] <= 0.16  # REFERENCE: 0.12
+    assert 0.18 <= f["std_first.glorot_normal.sigmoid"] <= 0.24  # docs/reference.md: 0.21
+    assert 0.09 <= f["std_last.glorot_normal.sigmoid"] <= 0.16  # docs/reference.md: 0.12
     assert (_layer_stats(result, "glorot_normal", "sigmoid")["saturated_fraction"] < 0.01).all()
     tanh = _layer_stats(result, "glorot_normal", "tanh")
     assert (tanh["std"] > 0.25).all() and (tanh["saturated_fraction"] < 0.1).all()
@@ -72,22 +72,22 @@ def test_xavier_keeps_sigmoid_and_tanh_spread_and_unsaturated(result):
 
 def test_relu_std_shrinks_with_xavier_and_stays_with_he(result):
     f = result.findings
-    assert f["std_last.normal_0.01.relu"] < 1e-4  # REFERENCE: → 0 by layer 5
-    assert 0.5 <= f["std_first.glorot_normal.relu"] <= 0.7  # REFERENCE: 0.59
-    assert 0.12 <= f["std_last.glorot_normal.relu"] <= 0.25  # REFERENCE: 0.18
+    assert f["std_last.normal_0.01.relu"] < 1e-4  # docs/reference.md: → 0 by layer 5
+    assert 0.5 <= f["std_first.glorot_normal.relu"] <= 0.7  # docs/reference.md: 0.59
+    assert 0.12 <= f["std_last.glorot_normal.relu"] <= 0.25  # docs/reference.md: 0.18
     xavier = _layer_stats(result, "glorot_normal", "relu")["std"].to_numpy()
     assert (np.diff(xavier) < 0).all()  # shrinks layer after layer
-    assert 0.75 <= f["std_first.he_normal.relu"] <= 0.95  # REFERENCE: 0.83
-    assert 0.75 <= f["std_last.he_normal.relu"] <= 1.25  # REFERENCE: 1.00
+    assert 0.75 <= f["std_first.he_normal.relu"] <= 0.95  # docs/reference.md: 0.83
+    assert 0.75 <= f["std_last.he_normal.relu"] <= 1.25  # docs/reference.md: 1.00
     he = _layer_stats(result, "he_normal", "relu")["std"].to_numpy()
     assert he.max() / he.min() < 1.5
 
 
 def test_training_on_digits_he_beats_xavier_and_tiny_weights_do_not_learn(result):
     f = result.findings
-    assert f["final_loss.normal_0.01"] > 2.2  # REFERENCE: 2.305 (no learning)
+    assert f["final_loss.normal_0.01"] > 2.2  # docs/reference.md: 2.305 (no learning)
     assert f["final_accuracy.normal_0.01"] < 0.2
-    assert f["final_loss.he_normal"] < f["final_loss.glorot_normal"] < 2.0  # REFERENCE order
+    assert f["final_loss.he_normal"] < f["final_loss.glorot_normal"] < 2.0  # reference order
     assert f["final_accuracy.he_normal"] > 0.8
 
 
