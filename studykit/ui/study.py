@@ -1,4 +1,4 @@
-"""The 복습 (review), 모의 면접 (mock interview) and 진도 (progress) pages."""
+"""The 모의 면접 (mock interview) and 진도 (progress) pages."""
 
 from __future__ import annotations
 
@@ -13,44 +13,10 @@ from studykit.quiz import analyser, progress
 from studykit.quiz.export import write_anki_package
 from studykit.quiz.scheduling import now_utc
 from studykit.ui import resources
-from studykit.ui.question import forget, question_card, show_free_grade
+from studykit.ui.question import show_free_grade
 from studykit.ui.text import plain
 
 RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
-
-
-@resources.store_guarded
-def review_page() -> None:
-    st.title("복습 (review)")
-    analyser.start_loading()
-    bank = resources.bank()
-    store = resources.store()
-    if store is None:
-        return
-    known = {q.id for q in bank.all_questions}
-    due = [(qid, when) for qid, when in store.due_cards() if qid in known]
-    current = st.session_state.get("review-current")
-    if current is None or current not in known:
-        if not due:
-            upcoming = sorted(when for qid, when in store.cards().items() if qid in known)
-            st.success("지금 복습할 카드가 없습니다. 🎉")
-            if upcoming:
-                st.caption("다음 복습 예정: " + upcoming[0].astimezone().strftime("%Y-%m-%d %H:%M"))
-            else:
-                st.caption("주제 페이지에서 문제를 풀고 평가하면 복습 일정이 만들어집니다.")
-            return
-        current = due[0][0]
-        st.session_state["review-current"] = current
-    st.caption(f"복습할 카드 {len(due)}장 (모든 주제, 가장 오래 밀린 카드부터)")
-    question = bank.question(current)
-    st.caption(f"주제: {bank.topic(question.topic).title}")
-    if question.parent is not None:
-        st.caption("꼬리 질문 · 원래 질문: " + bank.question(question.parent).question)
-    question_card(question, store, 1, key_prefix="review", in_expander=False)
-    if st.session_state.get(f"review-{current}-saved") and st.button("다음 카드", type="primary"):
-        forget("review")
-        st.session_state.pop("review-current", None)
-        st.rerun()
 
 
 @resources.store_guarded

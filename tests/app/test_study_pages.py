@@ -5,6 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from studykit.quiz import queue
 from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store
 
@@ -18,6 +19,7 @@ def page(path: str) -> AppTest:
 
 
 def test_review_with_nothing_due(db_path):
+    queue.set_new_per_day(Store(db_path), 0)
     at = page("app_pages/review.py")
     assert not at.exception
     assert any("복습할 카드가 없습니다" in s.value for s in at.success)
@@ -25,6 +27,7 @@ def test_review_with_nothing_due(db_path):
 
 def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
     store = Store(db_path)
+    queue.set_new_per_day(store, 0)
     store.record_review(
         "activation-relu-vs-sigmoid", 1, topic="activation", when=now_utc() - timedelta(days=1)
     )
