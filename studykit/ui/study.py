@@ -13,6 +13,7 @@ from studykit.quiz import analyser, progress
 from studykit.quiz.export import write_anki_package
 from studykit.quiz.scheduling import now_utc
 from studykit.ui import resources
+from studykit.ui.badges import RATING_HEX
 from studykit.ui.question import show_free_grade
 from studykit.ui.text import plain
 
@@ -104,28 +105,51 @@ def progress_page() -> None:
     middle.metric("총 복습 횟수", len(reviews))
     right.metric("지금 복습할 카드", int(summary["due_now"].sum()))
     st.subheader("주제별 정답률과 기억 유지율")
+    st.caption("아직 평가하지 않은 주제는 비율 칸이 비어 있습니다.")
+    table = summary.assign(
+        studied=[f"{s} / {q}" for s, q in zip(summary["studied"], summary["questions"])]
+    )
+    ratio = "정답률 (알맞음·쉬움)"
     st.dataframe(
-        summary.rename(
+        table[
+            ["title", "studied", "due_now", "reviews", "recall_rate", "mean_score", "retention"]
+        ].rename(
             columns={
                 "title": "주제",
-                "questions": "문항",
-                "studied": "학습",
+                "studied": "학습 / 문항",
                 "due_now": "복습 대기",
                 "reviews": "복습 횟수",
-                "recall_rate": "알맞음·쉬움 비율",
-                "mean_score": "평균 자동 점수",
-                "retention": "예상 기억 유지율 (FSRS)",
+                "recall_rate": ratio,
+                "mean_score": "자동 확인 점수",
+                "retention": "기억 유지율",
             }
-        ).drop(columns=["topic"]),
+        ),
         hide_index=True,
         column_config={
-            "알맞음·쉬움 비율": st.column_config.ProgressColumn(
-                min_value=0, max_value=1, format="percent"
+            "주제": st.column_config.TextColumn(width="large", pinned=True),
+            "학습 / 문항": st.column_config.TextColumn(help="한 번 이상 평가한 문항 / 전체 문항"),
+            "복습 대기": st.column_config.NumberColumn(help="지금 복습할 차례인 카드"),
+            ratio: st.column_config.ProgressColumn(
+                min_value=0,
+                max_value=1,
+                format="percent",
+                color="auto",
+                help="전체 평가 중 알맞음·쉬움의 비율",
             ),
-            "예상 기억 유지율 (FSRS)": st.column_config.ProgressColumn(
-                min_value=0, max_value=1, format="percent"
+            "자동 확인 점수": st.column_config.ProgressColumn(
+                min_value=0,
+                max_value=1,
+                format="percent",
+                color="auto",
+                help="서술형 답변에서 찾은 핵심 포인트 비율의 평균 (채점이 아닌 참고값)",
             ),
-            "평균 자동 점수": st.column_config.NumberColumn(format="%.2f"),
+            "기억 유지율": st.column_config.ProgressColumn(
+                min_value=0,
+                max_value=1,
+                format="percent",
+                color="auto",
+                help="FSRS가 추정한, 지금 떠올릴 확률의 평균",
+            ),
         },
     )
     per_day = progress.reviews_per_day(reviews)
@@ -137,7 +161,13 @@ def progress_page() -> None:
             .encode(
                 x=alt.X("day:O", title="날짜"),
                 y=alt.Y("count:Q", title="복습 횟수"),
-                color=alt.Color("평가:N", sort=list(RATING_LABELS.values())),
+                color=alt.Color(
+                    "평가:N",
+                    sort=list(RATING_LABELS.values()),
+                    scale=alt.Scale(
+                        domain=list(RATING_LABELS.values()), range=list(RATING_HEX.values())
+                    ),
+                ),
             )
         )
     upcoming = progress.upcoming_due(cards, now)

@@ -79,7 +79,8 @@ def test_progress_page_shows_statistics_charts_and_exports(db_path):
     assert metrics["총 복습 횟수"] == "3" and metrics["학습한 문항"].startswith("1 /")
     table = at.dataframe[0].value
     row = table[table["주제"] == "활성화 함수"].iloc[0]
-    assert row["복습 횟수"] == 3 and abs(row["알맞음·쉬움 비율"] - 2 / 3) < 1e-9
+    assert row["복습 횟수"] == 3 and abs(row["정답률 (알맞음·쉬움)"] - 2 / 3) < 1e-9
+    assert row["학습 / 문항"].startswith("1 / ")
     assert len(at.get("vega_lite_chart")) == 2
     labels = [b.label for b in at.get("download_button")]
     assert any("CSV" in label for label in labels) and any("Anki" in label for label in labels)
