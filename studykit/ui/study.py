@@ -1,90 +1,19 @@
-"""The 모의 면접 (mock interview) and 진도 (progress) pages."""
+"""The 진도 (progress) page: statistics, charts and exports."""
 
 from __future__ import annotations
 
-import random
 import tempfile
 from pathlib import Path
 
 import altair as alt
 import streamlit as st
 
-from studykit.quiz import analyser, progress
+from studykit.quiz import progress
 from studykit.quiz.export import write_anki_package
+from studykit.quiz.grading import RATINGS
 from studykit.quiz.scheduling import now_utc
 from studykit.ui import resources
 from studykit.ui.badges import RATING_HEX
-from studykit.ui.question import show_free_grade
-from studykit.ui.text import plain
-
-RATING_LABELS = {1: "다시", 2: "어려움", 3: "알맞음", 4: "쉬움"}
-
-
-@resources.store_guarded
-def interview_page() -> None:
-    st.title("모의 면접 (mock interview)")
-    st.caption("무작위 질문에 답하고, 이어지는 꼬리 질문에 답한 뒤 모범 답안과 비교합니다.")
-    analyser.start_loading()
-    bank = resources.bank()
-    store = resources.store()
-    state = st.session_state.setdefault("interview", {})
-    if not state:
-        free = [q for q in bank.questions if q.kind == "free"]
-        minutes = st.number_input("답변 제한 시간 (분, 0이면 제한 없음)", 0, 30, 3, step=1)
-        if st.button("면접 시작", type="primary", disabled=not free):
-            question = random.choice(free)
-            state.update(question=question.id, started=now_utc(), limit=int(minutes) * 60, step=0)
-            st.rerun()
-        return
-    question = bank.question(state["question"])
-    elapsed = (now_utc() - state["started"]).total_seconds()
-    if state["limit"]:
-        left = state["limit"] - elapsed
-        st.caption(
-            f"남은 시간 약 {max(0, int(left // 60))}분 {max(0, int(left % 60))}초"
-            if left > 0
-            else "⏰ 제한 시간이 지났습니다. 마무리해 주세요."
-        )
-    steps = [question.question, *question.follow_up_texts]
-    answers: list[str] = state.setdefault("answers", [])
-    for index, prompt in enumerate(steps[: state["step"] + 1]):
-        st.markdown(f"**{'질문' if index == 0 else f'꼬리 질문 {index}'}.** {plain(prompt)}")
-        if index < len(answers):
-            st.text(answers[index] or "(답변 없음)")
-        else:
-            st.text_area("내 답변", key=f"interview-answer-{index}", height=110)
-    if not state.get("done"):
-        last = state["step"] == len(steps) - 1
-        if st.button("답변 완료" if last else "다음 (꼬리 질문)", type="primary"):
-            answers.append(st.session_state.get(f"interview-answer-{state['step']}", ""))
-            if last:
-                named = {("main" if i == 0 else f"follow_up_{i}"): a for i, a in enumerate(answers)}
-                if store is not None:
-                    store.save_interview(
-                        question.id, named, state["started"], now_utc(), state["limit"] or None
-                    )
-                state["done"] = True
-            else:
-                state["step"] += 1
-            st.rerun()
-        return
-    st.divider()
-    show_free_grade(question, answers[0], "첫 답변")
-    children = {child.question: child for child in question.answered_follow_ups()}
-    for index, text in enumerate(question.follow_up_texts, start=1):
-        child = children.get(text)
-        if child is not None and index < len(answers):
-            st.subheader(f"꼬리 질문 {index}")
-            show_free_grade(child, answers[index], f"꼬리 질문 {index} 답변")
-    st.success(
-        "면접 기록을 저장했습니다."
-        if store is not None
-        else "기록 저장소를 쓸 수 없어 저장하지 못했습니다."
-    )
-    if st.button("새 면접 시작"):
-        for key in [k for k in st.session_state if str(k).startswith("interview")]:
-            del st.session_state[key]
-        st.rerun()
 
 
 @resources.store_guarded
@@ -154,7 +83,7 @@ def progress_page() -> None:
     )
     per_day = progress.reviews_per_day(reviews)
     if not per_day.empty:
-        per_day["평가"] = per_day["rating"].map(RATING_LABELS)
+        per_day["평가"] = per_day["rating"].map(RATINGS)
         st.altair_chart(
             alt.Chart(per_day, title="하루 복습 횟수")
             .mark_bar()
@@ -163,10 +92,8 @@ def progress_page() -> None:
                 y=alt.Y("count:Q", title="복습 횟수"),
                 color=alt.Color(
                     "평가:N",
-                    sort=list(RATING_LABELS.values()),
-                    scale=alt.Scale(
-                        domain=list(RATING_LABELS.values()), range=list(RATING_HEX.values())
-                    ),
+                    sort=list(RATINGS.values()),
+                    scale=alt.Scale(domain=list(RATINGS.values()), range=list(RATING_HEX.values())),
                 ),
             )
         )

@@ -1,4 +1,4 @@
-"""복습, 모의 면접 and 진도 pages in AppTest, against a temporary database."""
+"""복습 and 진도 pages in AppTest, against a temporary database (모의 면접: test_coach.py)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -46,27 +46,6 @@ def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
     assert next_card
     next_card[0].click().run()
     assert any("복습할 카드가 없습니다" in s.value for s in at.success)
-
-
-def test_mock_interview_saves_the_session(db_path):
-    at = page("app_pages/interview.py")
-    assert not at.exception
-    at.number_input[0].set_value(0)
-    [b for b in at.button if b.label == "면접 시작"][0].click().run()
-    assert not at.exception
-    steps = 0
-    while not any(b.label == "답변 완료" for b in at.button):
-        at.text_area(key=f"interview-answer-{steps}").input(f"답변 {steps}")
-        [b for b in at.button if b.label.startswith("다음")][0].click().run()
-        steps += 1
-        assert steps <= 3
-    at.text_area(key=f"interview-answer-{steps}").input("마지막 답변")
-    [b for b in at.button if b.label == "답변 완료"][0].click().run()
-    assert not at.exception
-    (saved,) = Store(db_path).interviews()
-    assert saved["answers"]["main"] == ("답변 0" if steps else "마지막 답변")
-    assert len(saved["answers"]) == steps + 1
-    assert any("모범 답안" in m.value for m in at.markdown)
 
 
 def test_progress_page_shows_statistics_charts_and_exports(db_path):
