@@ -111,7 +111,7 @@ def progress_page() -> None:
         mime="text/csv",
     )
     with tempfile.TemporaryDirectory() as folder:
-        deck = write_anki_package(bank, Path(folder) / "studykit.apkg").read_bytes()
+        deck = write_anki_package(bank, Path(folder) / "studykit.apkg", store.cards()).read_bytes()
     st.download_button(
         "문제 은행 Anki 덱 (.apkg) 내려받기",
         deck,

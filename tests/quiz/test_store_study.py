@@ -112,3 +112,17 @@ def test_a_coach_session_is_saved_as_it_goes_and_listed_newest_first(tmp_path):
     assert newest["id"] == second and newest["finished_at"] is None
     assert [q["question_id"] for q in oldest["report"]] == ["a", "b"]
     assert oldest["finished_at"] == T0 + timedelta(minutes=5) and oldest["settings"] == settings
+
+
+def test_csv_holds_every_review_even_multi_line_answers(tmp_path):
+    import csv
+    import io
+
+    store = Store(tmp_path / "p.sqlite3")
+    for i in range(30):
+        store.record_review(
+            f"q-{i % 7}", 1 + i % 4, answer=f"첫 줄 {i}\n둘째 줄", when=T0 + timedelta(minutes=i)
+        )
+    rows = list(csv.DictReader(io.StringIO(store.export_reviews_csv())))
+    assert len(rows) == 30 == len(store.reviews())
+    assert rows[29]["answer"] == "첫 줄 29\n둘째 줄" and rows[29]["rating"] == "2"
