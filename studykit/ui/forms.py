@@ -32,14 +32,31 @@ def _widget(name: str, info, value: Any, key: str) -> Any:
     widget_key = f"{key}-{name}"
     if get_origin(annotation) is Literal:
         options = list(get_args(annotation))
-        return st.selectbox(label, options, index=options.index(value), key=widget_key)
+        return st.selectbox(
+            label,
+            options,
+            index=options.index(value),
+            placeholder="하나를 고르세요",
+            key=widget_key,
+        )
     if get_origin(annotation) is tuple:
         item = get_args(annotation)[0]
         if get_origin(item) is Literal:
             options = list(get_args(item))
-            return tuple(st.multiselect(label, options, default=list(value), key=widget_key))
+            return tuple(
+                st.multiselect(
+                    label,
+                    options,
+                    default=list(value),
+                    placeholder="하나 이상 고르세요",
+                    key=widget_key,
+                )
+            )
         text = st.text_input(
-            label + " (쉼표로 구분)", ", ".join(f"{v:g}" for v in value), key=widget_key
+            label + " (쉼표로 구분)",
+            ", ".join(f"{v:g}" for v in value),
+            placeholder="예: 0.1, 0.01, 0.001",
+            key=widget_key,
         )
         return _numbers(text)
     if annotation is bool:
@@ -59,7 +76,15 @@ def _widget(name: str, info, value: Any, key: str) -> Any:
             key=widget_key,
         )
     if isinstance(annotation, types.UnionType) or get_origin(annotation) is typing.Union:
-        return st.text_input(label, "" if value is None else str(value), key=widget_key) or None
+        return (
+            st.text_input(
+                label,
+                "" if value is None else str(value),
+                placeholder="비워 두면 쓰지 않음",
+                key=widget_key,
+            )
+            or None
+        )
     return st.text_input(label, str(value), key=widget_key)
 
 

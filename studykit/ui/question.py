@@ -215,6 +215,7 @@ def _choice(question: Question, store: Store | None, key: str) -> None:
             "정답을 모두 고르세요",
             range(len(labels)),
             format_func=lambda i: labels[i],
+            placeholder="보기를 하나 이상 고르세요",
             key=f"{key}-pick",
         )
     else:
