@@ -10,6 +10,7 @@ from studykit.quiz.store import CardStatus
 # From worse to better: 다시 red, 어려움 orange, 알맞음 yellow(-green), 쉬움 green.
 RATING_BADGE = {1: "red", 2: "orange", 3: "yellow", 4: "green"}
 RATING_HEX = {1: "#d62728", 2: "#ff7f0e", 3: "#bcbd22", 4: "#2ca02c"}
+RATING_DOT = {1: "🔴", 2: "🟠", 3: "🟡", 4: "🟢"}  # on the rating buttons, whatever their type
 
 
 def status_badges(status: CardStatus | None, now: datetime) -> str:

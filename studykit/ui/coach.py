@@ -22,6 +22,7 @@ from studykit.ui.question import DIFFICULTY, grade_free_answer
 from studykit.ui.text import plain
 
 STATE = "coach"
+HISTORY_SHOWN = 20
 _STATUS = {grading.STATED: "✅", grading.DENIED: "🚫", grading.CONTRADICTED: "❗"}
 
 
@@ -283,7 +284,9 @@ def _history(bank: Bank, store: Store) -> None:
     if not sessions:
         st.caption("아직 저장된 모의 면접이 없습니다.")
         return
-    for session in sessions:
+    if len(sessions) > HISTORY_SHOWN:
+        st.caption(f"최근 {HISTORY_SHOWN}회만 보여 줍니다 (전체 {len(sessions)}회).")
+    for session in sessions[:HISTORY_SHOWN]:
         when = session["started_at"].astimezone().strftime("%Y-%m-%d %H:%M")
         done = "" if session["finished_at"] else " · 중단됨"
         label = f"{when} · 질문 {len(session['report'])}개{done}"

@@ -15,7 +15,7 @@ from studykit.quiz import analyser, grading
 from studykit.quiz.bank import Question
 from studykit.quiz.scheduling import interval_text, now_utc
 from studykit.quiz.store import MAX_DRAFT_CHARS, CardStatus, Store, StoreError
-from studykit.ui.badges import status_badges
+from studykit.ui.badges import RATING_DOT, status_badges
 from studykit.ui.experiment import experiment_panel, preset_result
 from studykit.ui.resources import show_store_error
 from studykit.ui.text import plain
@@ -62,7 +62,7 @@ def _rating_buttons(
     for column, (rating, label) in zip(columns, grading.RATINGS.items()):
         interval = f" · {interval_text(now, due[rating])}" if rating in due else ""
         if column.button(
-            label + interval,
+            f"{RATING_DOT[rating]} {label}{interval}",
             key=f"{key}-rate-{rating}",
             type="primary" if rating == suggested else "secondary",
             disabled=saved is not None,

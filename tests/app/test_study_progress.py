@@ -90,6 +90,13 @@ def test_a_draft_survives_a_reload_and_is_cleared_by_the_rating(db_path):
     reloaded = _page("app_pages/activation.py")  # a new session: the page was reloaded
     assert reloaded.text_area(key=f"{KEY}-answer").value == "ReLU는 양수에서 미분값이 1"
     reloaded.button(key=f"{KEY}-reveal").click().run()
+    labels = [reloaded.button(key=f"{KEY}-rate-{r}").label for r in (1, 2, 3, 4)]
+    assert [label.split()[:2] for label in labels] == [
+        ["🔴", "다시"],
+        ["🟠", "어려움"],
+        ["🟡", "알맞음"],
+        ["🟢", "쉬움"],
+    ]
     reloaded.button(key=f"{KEY}-rate-3").click().run()
     assert Store(db_path).draft(QUESTION) == ""
     assert [r["answer"] for r in Store(db_path).reviews()] == ["ReLU는 양수에서 미분값이 1"]
