@@ -22,6 +22,7 @@ from studykit.ui.question import DIFFICULTY, grade_free_answer
 from studykit.ui.text import plain
 
 STATE = "coach"
+GRACE_S = 2  # seconds after the deadline before the countdown reruns the page itself
 HISTORY_SHOWN = 20
 _STATUS = {grading.STATED: "✅", grading.DENIED: "🚫", grading.CONTRADICTED: "❗"}
 
@@ -101,9 +102,29 @@ def _deadline(state: dict) -> datetime | None:
 @st.fragment(run_every=1)
 def _countdown(deadline: datetime) -> None:
     left = (deadline - now_utc()).total_seconds()
-    if left <= 0:
+    if left <= -GRACE_S:
         st.rerun()  # the whole page: it closes the answer and submits what was typed
+    left = max(0.0, left)
     st.caption(f"⏱️ 남은 시간 {int(left // 60)}:{int(left % 60):02d}")
+
+
+def _commit_at(deadline: datetime, widget_key: str) -> None:
+    """At the deadline, take the focus off the answer box in the browser.
+
+    A Streamlit text area sends its text only when it loses focus (or on Ctrl+Enter), so
+    text typed up to the last second would otherwise never reach the server. The blur sends
+    it and reruns the page, which finds the time up and submits it; the countdown's own
+    rerun, ``GRACE_S`` later, is the fallback. The script is fixed code and a number.
+    """
+    delay_ms = max(0, int((deadline - now_utc()).total_seconds() * 1000)) + 300
+    st.html(
+        "<script>clearTimeout(window.studykitCoachTimer);"
+        "window.studykitCoachTimer = setTimeout(function () {"
+        f"var box = document.querySelector('.st-key-{widget_key} textarea');"
+        "if (box && document.activeElement === box) { box.blur(); }"
+        f"}}, {delay_ms});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _submit(bank: Bank, store: Store | None, state: dict, timed_out: bool) -> None:
@@ -188,6 +209,7 @@ def _ask(bank: Bank, store: Store | None, state: dict) -> None:
         st.rerun()
     if deadline is not None:
         _countdown(deadline)
+        _commit_at(deadline, _answer_key(state))
     st.text_area(
         "내 답변",
         key=_answer_key(state),
