@@ -330,9 +330,14 @@ def interview_page() -> None:
         if store is not None:
             _history(bank, store)
         return
+    if state["phase"] == "done":
+        _summary(state)
+        return
     if state["phase"] == "answer":
         _ask(bank, store, state)
-    elif state["phase"] == "report":
-        _report(bank, state)
     else:
-        _summary(state)
+        _report(bank, state)
+    st.divider()
+    if st.button("면접 그만두기", help="끝낸 질문의 보고서는 지난 면접 기록에 남습니다."):
+        del st.session_state[STATE]
+        st.rerun()

@@ -107,3 +107,18 @@ def test_bad_settings_get_a_korean_message_and_start_nothing(db_path):
     at.multiselect(key="coach-levels").set_value([])
     _button(at, "면접 시작").click().run()
     assert any("난이도를 하나 이상" in e.value for e in at.error)
+
+
+def test_leaving_midway_keeps_the_finished_questions_in_the_history(db_path):
+    at = coach()
+    _start(at, count=2, seconds=0)
+    assert not any("남은 시간" in c.value for c in at.caption)  # no limit: no countdown
+    for text in ("첫 답", "꼬리 답"):
+        at.text_area(key=_answer_key(at)).input(text)
+        _button(at, "답변 제출").click().run()
+    _button(at, "면접 그만두기").click().run()
+    assert not at.exception and "coach" not in at.session_state
+    (history,) = [e for e in at.expander if "질문 1개" in e.label]
+    assert "중단됨" in history.label
+    (saved,) = Store(db_path).mock_interviews()
+    assert saved["finished_at"] is None and len(saved["report"]) == 1
