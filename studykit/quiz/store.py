@@ -645,18 +645,7 @@ class Store:
         with self._connect() as connection:
             connection.row_factory = sqlite3.Row
             rows = connection.execute("SELECT * FROM mock_interviews ORDER BY id DESC").fetchall()
-        return [
-            {
-                "id": row["id"],
-                "started_at": datetime.fromisoformat(row["started_at"]),
-                "finished_at": datetime.fromisoformat(row["finished_at"])
-                if row["finished_at"]
-                else None,
-                "settings": json.loads(row["settings"]),
-                "report": json.loads(row["report"]),
-            }
-            for row in rows
-        ]
+        return [_mock_interview(row) for row in rows]
 
     # -- single-question interview log (schema 2; files of earlier versions keep theirs) -----
 
@@ -689,6 +678,25 @@ class Store:
             connection.row_factory = sqlite3.Row
             rows = connection.execute("SELECT * FROM interview_sessions ORDER BY id").fetchall()
         return [{**dict(row), "answers": json.loads(row["answers"])} for row in rows]
+
+
+def _mock_interview(row: sqlite3.Row) -> dict:
+    """A stored coach session; text that is not the JSON we wrote reads as empty."""
+
+    def decoded(text: str, empty):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return empty
+        return value if isinstance(value, type(empty)) else empty
+
+    return {
+        "id": row["id"],
+        "started_at": datetime.fromisoformat(row["started_at"]),
+        "finished_at": datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
+        "settings": decoded(row["settings"], {}),
+        "report": decoded(row["report"], []),
+    }
 
 
 def _version(connection: sqlite3.Connection) -> int:

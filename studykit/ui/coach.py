@@ -315,7 +315,10 @@ def _history(bank: Bank, store: Store) -> None:
         with st.expander(label, key=f"coach-history-{session['id']}"):
             for number, entry in enumerate(session["report"], start=1):
                 st.markdown(f"##### 질문 {number}")
-                show_entry(entry)
+                try:
+                    show_entry(entry)
+                except (KeyError, TypeError, ValueError):
+                    st.warning("이 질문의 기록은 형식이 맞지 않아 보여 줄 수 없습니다.")
 
 
 @resources.store_guarded

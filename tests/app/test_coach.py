@@ -122,3 +122,14 @@ def test_leaving_midway_keeps_the_finished_questions_in_the_history(db_path):
     assert "중단됨" in history.label
     (saved,) = Store(db_path).mock_interviews()
     assert saved["finished_at"] is None and len(saved["report"]) == 1
+
+
+def test_a_malformed_history_entry_is_a_korean_warning_not_a_traceback(db_path):
+    from datetime import datetime, timezone
+
+    Store(db_path).save_mock_interview(
+        {"count": 1}, [{"parts": [{"question": "빠진 칸"}]}], datetime.now(timezone.utc)
+    )
+    at = coach()
+    assert not at.exception
+    assert any("형식이 맞지 않아" in w.value for w in at.warning)

@@ -126,3 +126,13 @@ def test_csv_holds_every_review_even_multi_line_answers(tmp_path):
     rows = list(csv.DictReader(io.StringIO(store.export_reviews_csv())))
     assert len(rows) == 30 == len(store.reviews())
     assert rows[29]["answer"] == "첫 줄 29\n둘째 줄" and rows[29]["rating"] == "2"
+
+
+def test_a_coach_session_with_damaged_json_reads_as_empty(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    store = Store(path)
+    store.save_mock_interview({"count": 1}, [{"parts": []}], T0)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE mock_interviews SET report = '{not json', settings = '[]'")
+    (session,) = store.mock_interviews()
+    assert session["report"] == [] and session["settings"] == {}
