@@ -13,10 +13,12 @@ RATING_HEX = {1: "#d62728", 2: "#ff7f0e", 3: "#bcbd22", 4: "#2ca02c"}
 RATING_DOT = {1: "🔴", 2: "🟠", 3: "🟡", 4: "🟢"}  # on the rating buttons, whatever their type
 
 
-def status_badges(status: CardStatus | None, now: datetime) -> str:
-    """'새 문항', or the next review and the latest rating (Markdown badge directives)."""
+def status_badges(status: CardStatus | None, now: datetime, follow_ups_due: int = 0) -> str:
+    """'새 문항', or the next review and the latest rating (Markdown badge directives); and
+    how many of the question's follow-ups are due."""
+    extra = f" :orange-badge[꼬리 질문 복습 {follow_ups_due}개]" if follow_ups_due else ""
     if status is None:
-        return ":gray-badge[새 문항]"
+        return ":gray-badge[새 문항]" + extra
     due = status.due.astimezone()
     if status.due <= now:
         badges = [":orange-badge[복습할 차례]"]
@@ -25,4 +27,4 @@ def status_badges(status: CardStatus | None, now: datetime) -> str:
     if status.last_rating in RATINGS:
         color = RATING_BADGE[status.last_rating]
         badges.append(f":{color}-badge[마지막 평가 {RATINGS[status.last_rating]}]")
-    return " ".join(badges)
+    return " ".join(badges) + extra

@@ -110,4 +110,5 @@ def topic_page(topic_id: str) -> None:
             number,
             expanded=question.id == target if target else number == 1,
             status=statuses.get(question.id) if store is not None else False,
+            statuses=statuses,
         )

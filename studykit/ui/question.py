@@ -317,18 +317,26 @@ def question_card(
     in_expander: bool = True,
     expanded: bool | None = None,
     status: CardStatus | None | bool = False,
+    statuses: dict[str, CardStatus] | None = None,
 ) -> None:
     """Render one question with its experiment (if any), in an expander by default.
 
     ``status`` (a card's status, or None for a new card) adds badges to the title; False
-    (default) shows none. ``expanded`` defaults to opening the first card only.
+    (default) shows none. ``statuses`` (every card's) counts the follow-ups that are due.
+    ``expanded`` defaults to opening the first card only.
     """
     title = (
         f"Q{number}. [{question.kind_label} · {DIFFICULTY[question.difficulty]}] "
         f"{plain(question.question)}"
     )
     if status is not False:
-        title += "  " + status_badges(status, now_utc())
+        now = now_utc()
+        due = sum(
+            1
+            for child in question.answered_follow_ups()
+            if (child_status := (statuses or {}).get(child.id)) and child_status.due <= now
+        )
+        title += "  " + status_badges(status, now, due)
     key = f"{key_prefix}-{question.id}"
     if in_expander:
         opened = number == 1 if expanded is None else expanded

@@ -61,8 +61,12 @@ def test_a_card_due_now_says_so_and_a_lapse_is_red(db_path):
     Store(db_path).record_review(
         QUESTION, 1, topic="activation", when=now_utc() - timedelta(days=1)
     )
+    Store(db_path).record_review(
+        f"{QUESTION}-f1", 2, topic="activation", when=now_utc() - timedelta(days=1)
+    )
     label = _card_label(_page("app_pages/activation.py"), "ReLU를 많이 쓰는")
     assert ":orange-badge[복습할 차례]" in label and ":red-badge[마지막 평가 다시]" in label
+    assert ":orange-badge[꼬리 질문 복습 1개]" in label
 
 
 def test_home_counts_cards_due_by_the_end_of_the_local_day_and_links_topics(db_path, midday):
