@@ -187,4 +187,5 @@ def test_coach_time_up_submits_text_still_being_typed_in_chromium(server, browse
     box.press_sequentially("끝까지 쓰던 답", delay=30)  # focus stays: never sent by a blur
     page.get_by_text("앞 답변을 적은 데까지 제출").wait_for(timeout=60_000)
     page.get_by_text("내 첫 답변").click()
-    page.get_by_text("끝까지 쓰던 답").wait_for(timeout=10_000)
+    first = page.get_by_test_id("stExpanderDetails").get_by_text("끝까지 쓰던 답")
+    first.wait_for(timeout=10_000)  # (the old box may linger a moment while the page reruns)
