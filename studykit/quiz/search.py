@@ -26,7 +26,7 @@ class Hit:
     question: Question
     score: float
     fields: tuple[str, ...]  # where the words were found, best first
-    snippet: str
+    snippet: str  # from the answer or key points ('' when only the question matched)
 
     @property
     def link_question(self) -> str:
@@ -125,8 +125,9 @@ def search(bank: Bank, query: str, limit: int = 30) -> list[Hit]:
             score += 0.5 * sum(WEIGHTS[name] for name in where)
             fields |= where
         ordered = tuple(sorted(fields, key=lambda name: -WEIGHTS[name]))
-        shown = ordered[0] if ordered else "question"
-        snippet = _snippet(_texts(question)[shown], words + query_lemmas)
+        # the question is the link's label; the snippet shows where else the words are
+        others = [name for name in ordered if name != "question"]
+        snippet = _snippet(_texts(question)[others[0]], words + query_lemmas) if others else ""
         hits.append(Hit(question, score, ordered, snippet))
     hits.sort(key=lambda hit: -hit.score)
     return hits[:limit]

@@ -44,4 +44,5 @@ def search_page() -> None:
                 icon="📖",
             )
             where = ", ".join(search.FIELD_LABELS[name] for name in hit.fields)
-            st.caption(f"찾은 곳: {where} — {plain(hit.snippet)}")
+            snippet = f" — {plain(hit.snippet)}" if hit.snippet else ""
+            st.caption(f"찾은 곳: {where}{snippet}")

@@ -55,7 +55,7 @@ def progress_page() -> None:
         ),
         hide_index=True,
         column_config={
-            "주제": st.column_config.TextColumn(width="large", pinned=True),
+            "주제": st.column_config.TextColumn(width="medium"),
             "학습 / 문항": st.column_config.TextColumn(help="한 번 이상 평가한 문항 / 전체 문항"),
             "복습 대기": st.column_config.NumberColumn(help="지금 복습할 차례인 카드"),
             ratio: st.column_config.ProgressColumn(

@@ -19,6 +19,8 @@ def test_every_word_must_appear_and_question_matches_rank_first(bank):
         assert "기울기" in text and "소실" in text
     in_question = [h for h in hits if "question" in h.fields]
     assert in_question and hits[0].fields[0] == "question"
+    for hit in hits:  # the snippet comes from the answer or key points, never the question
+        assert (hit.snippet == "") == (set(hit.fields) == {"question"})
     assert hits == sorted(hits, key=lambda h: -h.score)
 
 
