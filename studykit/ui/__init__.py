@@ -2,9 +2,9 @@
 
 from studykit.ui.coach import interview_page
 from studykit.ui.pages import home_page, topic_page
+from studykit.ui.progress_page import progress_page
 from studykit.ui.review import review_page
 from studykit.ui.search import search_page
-from studykit.ui.study import progress_page
 
 __all__ = [
     "home_page",
