@@ -10,6 +10,7 @@ from studykit.quiz.scheduling import local_day, now_utc
 from studykit.quiz.store import Store
 from studykit.ui import resources
 from studykit.ui.question import question_card
+from studykit.ui.text import plain
 
 QUESTION_PARAM = "q"  # ?q=<question id> on a topic page opens that question
 
@@ -37,15 +38,18 @@ def _continue(bank: Bank, store: Store) -> None:
     )
     st.page_link("app_pages/review.py", label="복습 시작", icon="🔁")
     per_topic: dict[str, int] = {}
+    first: dict[str, str] = {}  # the topic's most overdue card opens on arrival
     for qid in due:
-        topic = bank.question(qid).topic
-        per_topic[topic] = per_topic.get(topic, 0) + 1
+        question = bank.question(qid)
+        per_topic[question.topic] = per_topic.get(question.topic, 0) + 1
+        first.setdefault(question.topic, question.parent or question.id)
     for topic in bank.topics:
         if topic.id in per_topic:
             st.page_link(
                 f"app_pages/{topic.id}.py",
-                label=f"{topic.title} · 오늘 복습 {per_topic[topic.id]}장",
+                label=f"{plain(topic.title)} · 오늘 복습 {per_topic[topic.id]}장",
                 icon="📖",
+                query_params={QUESTION_PARAM: first[topic.id]},
             )
 
 

@@ -83,6 +83,12 @@ def test_home_counts_cards_due_by_the_end_of_the_local_day_and_links_topics(db_p
     assert any(label.startswith("활성화 함수 · 오늘 복습 1장") for label in links)
     assert any("오늘 복습 1장" in label and "손실" in label for label in links)
     assert not any("합성곱" in label for label in links)
+    targets = {
+        link.proto.page: link.proto.query_string
+        for link in at.get("page_link")
+        if link.proto.query_string
+    }
+    assert targets == {"activation": f"q={QUESTION}", "loss": "q=loss-mse-sigmoid-slow"}
     table = at.dataframe[0].value
     assert table["오늘 복습할 문항"].sum() == 2
 
