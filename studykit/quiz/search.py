@@ -42,7 +42,8 @@ def _texts(question: Question) -> dict[str, str]:
 # --- the lemma index, built once per bank in the background ----------------------------
 
 _lock = threading.Lock()
-_indexes: dict[int, dict[str, dict[str, frozenset[str]]]] = {}
+# id(bank) -> (bank, index); holding the bank keeps its id from being reused by another one
+_indexes: dict[int, tuple[Bank, dict[str, dict[str, frozenset[str]]]]] = {}
 _building: set[int] = set()
 
 
@@ -64,7 +65,7 @@ def _build(bank: Bank) -> None:
         for q in bank.all_questions
     }
     with _lock:
-        _indexes[id(bank)] = index
+        _indexes[id(bank)] = (bank, index)
         _building.discard(id(bank))
 
 
@@ -98,7 +99,7 @@ def search(bank: Bank, query: str, limit: int = 30) -> list[Hit]:
     words = [w.lower() for w in query.split()]
     if not words:
         return []
-    index = _indexes.get(id(bank))
+    index = _indexes[id(bank)][1] if id(bank) in _indexes else None
     query_lemmas: list[str] = []
     if index is not None:
         from studykit.quiz.grading import default_analyser
