@@ -57,16 +57,20 @@ def _lemmas(analyser: kiwi.Analyser, text: str) -> frozenset[str]:
 
 
 def _build(bank: Bank) -> None:
+    """Analyse every question; if that fails, search stays by substring (and may retry)."""
     from studykit.quiz.grading import default_analyser
 
-    analyser = default_analyser()
-    index = {
-        q.id: {name: _lemmas(analyser, text) for name, text in _texts(q).items()}
-        for q in bank.all_questions
-    }
-    with _lock:
-        _indexes[id(bank)] = (bank, index)
-        _building.discard(id(bank))
+    try:
+        analyser = default_analyser()
+        index = {
+            q.id: {name: _lemmas(analyser, text) for name, text in _texts(q).items()}
+            for q in bank.all_questions
+        }
+        with _lock:
+            _indexes[id(bank)] = (bank, index)
+    finally:
+        with _lock:
+            _building.discard(id(bank))
 
 
 def start_indexing(bank: Bank) -> None:

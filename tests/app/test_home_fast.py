@@ -15,9 +15,12 @@ def test_home_renders_without_kiwi_index_or_tensorflow(db_path, monkeypatch):
     calls = []
     monkeypatch.setattr(analyser, "start_loading", lambda: calls.append("kiwi"))
 
+    real_load = analyser._load
+
     def load():  # a search index still being built by an earlier test may load Kiwi too
         if threading.current_thread().name not in ("search-index", "kiwi-loader"):
             calls.append("kiwi-load")
+        return real_load()
 
     monkeypatch.setattr(analyser, "_load", load)
     monkeypatch.setattr(search, "start_indexing", lambda bank: calls.append("index"))
