@@ -677,25 +677,26 @@ class Store:
         with self._connect() as connection:
             connection.row_factory = sqlite3.Row
             rows = connection.execute("SELECT * FROM interview_sessions ORDER BY id").fetchall()
-        return [{**dict(row), "answers": json.loads(row["answers"])} for row in rows]
+        return [{**dict(row), "answers": _decoded(row["answers"], {})} for row in rows]
+
+
+def _decoded(text: str, empty):
+    """JSON we wrote; anything else (damaged, another type) reads as ``empty``."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return empty
+    return value if isinstance(value, type(empty)) else empty
 
 
 def _mock_interview(row: sqlite3.Row) -> dict:
     """A stored coach session; text that is not the JSON we wrote reads as empty."""
-
-    def decoded(text: str, empty):
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return empty
-        return value if isinstance(value, type(empty)) else empty
-
     return {
         "id": row["id"],
         "started_at": datetime.fromisoformat(row["started_at"]),
         "finished_at": datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
-        "settings": decoded(row["settings"], {}),
-        "report": decoded(row["report"], []),
+        "settings": _decoded(row["settings"], {}),
+        "report": _decoded(row["report"], []),
     }
 
 

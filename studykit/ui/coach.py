@@ -300,9 +300,29 @@ def _ratio(entry_part: dict) -> str:
     return f"{len(interview.found(entry_part))}/{len(entry_part['points'])}"
 
 
+def _earlier_version_sessions(bank: Bank, store: Store) -> None:
+    """Single-question interviews saved by earlier versions of studykit (schema 2)."""
+    rows = store.interviews()
+    if not rows:
+        return
+    with st.expander(f"이전 버전의 면접 기록 {len(rows)}회"):
+        for row in reversed(rows[-HISTORY_SHOWN:]):
+            when = datetime.fromisoformat(row["started_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            try:
+                question = bank.question(row["question_id"]).question
+            except KeyError:
+                question = row["question_id"]
+            st.markdown(f"**{when}** · {plain(question)}")
+            for name, answer in row["answers"].items():
+                who = "첫 답변" if name == "main" else name.replace("follow_up_", "꼬리 질문 ")
+                st.caption(who)
+                st.markdown(plain(str(answer)) if answer else "_(답변 없음)_")
+
+
 def _history(bank: Bank, store: Store) -> None:
     sessions = store.mock_interviews()
     st.subheader("지난 면접 기록")
+    _earlier_version_sessions(bank, store)
     if not sessions:
         st.caption("아직 저장된 모의 면접이 없습니다.")
         return

@@ -133,3 +133,22 @@ def test_a_malformed_history_entry_is_a_korean_warning_not_a_traceback(db_path):
     at = coach()
     assert not at.exception
     assert any("형식이 맞지 않아" in w.value for w in at.warning)
+
+
+def test_interviews_saved_by_an_earlier_version_are_listed(db_path):
+    from datetime import datetime, timedelta, timezone
+
+    started = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    Store(db_path).save_interview(
+        "activation-relu-vs-sigmoid",
+        {"main": "예전 첫 답", "follow_up_1": "예전 꼬리 답"},
+        started,
+        started + timedelta(minutes=3),
+        180,
+    )
+    at = coach()
+    assert not at.exception
+    assert any(e.label == "이전 버전의 면접 기록 1회" for e in at.expander)
+    shown = [m.value for m in at.markdown]
+    assert "예전 첫 답" in shown and "예전 꼬리 답" in shown
+    assert any(c.value == "꼬리 질문 1" for c in at.caption)
