@@ -426,20 +426,26 @@ class Store:
     @_recovering
     def undo_review(self, review_id: int) -> bool:
         """Take back a review if it is still its card's latest: the card returns to its state
-        before (or is forgotten if that was its first review). False if it cannot be undone."""
+        before (or is forgotten if that was its first review) and the review's answer becomes
+        the card's draft again (unless a newer draft exists). False if it cannot be undone."""
         with self._transaction() as connection:
             row = connection.execute(
-                "SELECT question_id, card_before FROM reviews WHERE id = ?", (review_id,)
+                "SELECT question_id, card_before, answer FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
             if row is None:
                 return False
-            question_id, card_before = row
+            question_id, card_before, answer = row
             latest = connection.execute(
                 "SELECT MAX(id) FROM reviews WHERE question_id = ?", (question_id,)
             ).fetchone()[0]
             if latest != review_id:
                 return False
             connection.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if answer.strip():
+                connection.execute(
+                    "INSERT OR IGNORE INTO drafts (question_id, text, updated_at) VALUES (?, ?, ?)",
+                    (question_id, answer, _iso(scheduling.now_utc())),
+                )
             if card_before is None:
                 connection.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
             else:

@@ -136,3 +136,15 @@ def test_a_coach_session_with_damaged_json_reads_as_empty(tmp_path):
         connection.execute("UPDATE mock_interviews SET report = '{not json', settings = '[]'")
     (session,) = store.mock_interviews()
     assert session["report"] == [] and session["settings"] == {}
+
+
+def test_undoing_a_rating_gives_its_answer_back_as_the_draft(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    rated = store.record_review("q", 3, answer="평가했던 답", when=T0)
+    assert store.draft("q") == ""
+    assert store.undo_review(rated.review_id)
+    assert store.draft("q") == "평가했던 답"
+    again = store.record_review("q", 2, answer="고친 답", when=T0)
+    store.save_draft("q", "더 새로운 초안")
+    assert store.undo_review(again.review_id)
+    assert store.draft("q") == "더 새로운 초안"  # a newer draft is not overwritten
