@@ -23,6 +23,7 @@ navigation = st.navigation(
             st.Page("app_pages/review.py", title="복습", icon="🔁", url_path="review"),
             st.Page("app_pages/interview.py", title="모의 면접", icon="🎤", url_path="interview"),
             st.Page("app_pages/progress.py", title="진도", icon="📈", url_path="progress"),
+            st.Page("app_pages/search.py", title="검색", icon="🔎", url_path="search"),
         ],
         "주제": topic_pages,
     }

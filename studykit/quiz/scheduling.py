@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from fsrs import Card, Rating, Scheduler
 
@@ -20,6 +20,14 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware (UTC); got a naive datetime")
     return moment.astimezone(UTC)
+
+
+def local_day(moment: datetime) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the learner's local calendar day that contains ``moment``."""
+    day = as_utc(moment).astimezone().date()
+    start = datetime.combine(day, time.min).astimezone()  # naive -> the system's local zone
+    end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def new_card() -> Card:

@@ -1,4 +1,5 @@
-"""Learner progress in SQLite: cards with their FSRS state, the review log, interview sessions.
+"""Learner progress in SQLite: cards with their FSRS state, the review log, answer drafts,
+settings and mock-interview sessions.
 
 - The file lives in the user data directory unless ``STUDYKIT_DB`` (or ``path``) says otherwise.
 - WAL journal, a busy timeout and ``BEGIN IMMEDIATE`` transactions: several app sessions and
@@ -73,6 +74,25 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reviews ADD COLUMN reveal_id TEXT;
     ALTER TABLE reviews ADD COLUMN card_before TEXT;
     CREATE UNIQUE INDEX reviews_reveal ON reviews(reveal_id) WHERE reveal_id IS NOT NULL;
+    """,
+    # 4: answer drafts kept across reloads, learner settings, mock-interview coach sessions
+    """
+    CREATE TABLE drafts (
+        question_id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE mock_interviews (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        settings TEXT NOT NULL,
+        report TEXT NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -183,6 +203,15 @@ class ReviewOutcome:
     due: datetime
     review_id: int | None = None
     repeated: bool = False  # the reveal had already been rated: nothing was written
+
+
+@dataclass(frozen=True)
+class CardStatus:
+    due: datetime
+    last_rating: int | None
+
+
+MAX_DRAFT_CHARS = 20_000
 
 
 def _iso(moment: datetime) -> str:
@@ -389,6 +418,7 @@ class Store:
                     row[0] if row else None,
                 ),
             )
+            connection.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
         return ReviewOutcome(
             question_id, rating, when, scheduling.as_utc(card.due), review_id=cursor.lastrowid
         )
@@ -396,20 +426,26 @@ class Store:
     @_recovering
     def undo_review(self, review_id: int) -> bool:
         """Take back a review if it is still its card's latest: the card returns to its state
-        before (or is forgotten if that was its first review). False if it cannot be undone."""
+        before (or is forgotten if that was its first review) and the review's answer becomes
+        the card's draft again (unless a newer draft exists). False if it cannot be undone."""
         with self._transaction() as connection:
             row = connection.execute(
-                "SELECT question_id, card_before FROM reviews WHERE id = ?", (review_id,)
+                "SELECT question_id, card_before, answer FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
             if row is None:
                 return False
-            question_id, card_before = row
+            question_id, card_before, answer = row
             latest = connection.execute(
                 "SELECT MAX(id) FROM reviews WHERE question_id = ?", (question_id,)
             ).fetchone()[0]
             if latest != review_id:
                 return False
             connection.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if answer.strip():
+                connection.execute(
+                    "INSERT OR IGNORE INTO drafts (question_id, text, updated_at) VALUES (?, ?, ?)",
+                    (question_id, answer, _iso(scheduling.now_utc())),
+                )
             if card_before is None:
                 connection.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
             else:
@@ -448,6 +484,41 @@ class Store:
                 "SELECT question_id, due FROM cards WHERE due <= ? ORDER BY due", (_iso(when),)
             ).fetchall()
         return [(qid, datetime.fromisoformat(due)) for qid, due in rows]
+
+    @_recovering
+    def new_cards_since(self, moment: datetime) -> int:
+        """How many cards had their first review at or after ``moment`` (the day's new cards)."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT COUNT(*) FROM (SELECT MIN(reviewed_at) AS first FROM reviews "
+                "GROUP BY question_id) WHERE first >= ?",
+                (_iso(moment),),
+            ).fetchone()
+        return int(row[0])
+
+    @_recovering
+    def card_status(self) -> dict[str, CardStatus]:
+        """question_id -> next due date and latest rating, for every card reviewed at least once."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT c.question_id, c.due, r.rating FROM cards c LEFT JOIN reviews r ON r.id = "
+                "(SELECT MAX(id) FROM reviews WHERE question_id = c.question_id)"
+            ).fetchall()
+        return {qid: CardStatus(datetime.fromisoformat(due), rating) for qid, due, rating in rows}
+
+    @_recovering
+    def previous_answer(self, question_id: str, before_review: int | None = None) -> dict | None:
+        """The latest review of this card with a non-empty answer (older than ``before_review``
+        if given): {"answer", "rating", "reviewed_at"}, or None."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT answer, rating, reviewed_at FROM reviews WHERE question_id = ? "
+                "AND answer != '' AND id < ? ORDER BY id DESC LIMIT 1",
+                (question_id, before_review if before_review is not None else 2**62),
+            ).fetchone()
+        if row is None:
+            return None
+        return {"answer": row[0], "rating": row[1], "reviewed_at": datetime.fromisoformat(row[2])}
 
     @_recovering
     def cards(self) -> dict[str, datetime]:
@@ -493,7 +564,96 @@ class Store:
         writer.writerows({k: _spreadsheet_safe(row[k]) for k in columns} for row in rows)
         return buffer.getvalue()
 
-    # -- interview sessions ------------------------------------------------------------------
+    # -- drafts and settings -----------------------------------------------------------------
+
+    @_recovering
+    def save_draft(self, question_id: str, text: str, when: datetime | None = None) -> None:
+        """Keep the learner's unfinished answer; an empty text deletes the draft."""
+        if len(text) > MAX_DRAFT_CHARS:
+            raise ValueError(f"a draft holds at most {MAX_DRAFT_CHARS} characters")
+        with self._transaction() as connection:
+            if not text.strip():
+                connection.execute("DELETE FROM drafts WHERE question_id = ?", (question_id,))
+                return
+            connection.execute(
+                "INSERT INTO drafts (question_id, text, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(question_id) DO UPDATE SET text = excluded.text, "
+                "updated_at = excluded.updated_at",
+                (question_id, text, _iso(when or scheduling.now_utc())),
+            )
+
+    @_recovering
+    def draft(self, question_id: str) -> str:
+        """The saved draft answer of this card ('' if none)."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT text FROM drafts WHERE question_id = ?", (question_id,)
+            ).fetchone()
+        return row[0] if row else ""
+
+    @_recovering
+    def setting(self, name: str) -> str | None:
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT value FROM settings WHERE name = ?", (name,)
+            ).fetchone()
+        return row[0] if row else None
+
+    @_recovering
+    def set_setting(self, name: str, value: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    # -- mock-interview coach sessions -------------------------------------------------------
+
+    @_recovering
+    def save_mock_interview(
+        self,
+        settings: dict,
+        report: list[dict],
+        started_at: datetime,
+        finished_at: datetime | None = None,
+        session_id: int | None = None,
+    ) -> int:
+        """Insert a coach session, or update session ``session_id`` as it goes; returns its id.
+
+        ``report`` has one JSON-ready dict per question asked so far; ``finished_at`` stays
+        empty until the last question is done.
+        """
+        values = (
+            json.dumps(settings, ensure_ascii=False),
+            json.dumps(report, ensure_ascii=False),
+            _iso(finished_at) if finished_at else None,
+        )
+        with self._transaction() as connection:
+            if session_id is not None:
+                cursor = connection.execute(
+                    "UPDATE mock_interviews SET settings = ?, report = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (*values, session_id),
+                )
+                if cursor.rowcount:
+                    return session_id
+            cursor = connection.execute(
+                "INSERT INTO mock_interviews (settings, report, finished_at, started_at) "
+                "VALUES (?, ?, ?, ?)",
+                (*values, _iso(started_at)),
+            )
+            return int(cursor.lastrowid)
+
+    @_recovering
+    def mock_interviews(self) -> list[dict]:
+        """Every coach session, newest first, with settings and report decoded."""
+        with self._connect() as connection:
+            connection.row_factory = sqlite3.Row
+            rows = connection.execute("SELECT * FROM mock_interviews ORDER BY id DESC").fetchall()
+        return [_mock_interview(row) for row in rows]
+
+    # -- single-question interview log (schema 2; files of earlier versions keep theirs) -----
 
     @_recovering
     def save_interview(
@@ -523,7 +683,27 @@ class Store:
         with self._connect() as connection:
             connection.row_factory = sqlite3.Row
             rows = connection.execute("SELECT * FROM interview_sessions ORDER BY id").fetchall()
-        return [{**dict(row), "answers": json.loads(row["answers"])} for row in rows]
+        return [{**dict(row), "answers": _decoded(row["answers"], {})} for row in rows]
+
+
+def _decoded(text: str, empty):
+    """JSON we wrote; anything else (damaged, another type) reads as ``empty``."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return empty
+    return value if isinstance(value, type(empty)) else empty
+
+
+def _mock_interview(row: sqlite3.Row) -> dict:
+    """A stored coach session; text that is not the JSON we wrote reads as empty."""
+    return {
+        "id": row["id"],
+        "started_at": datetime.fromisoformat(row["started_at"]),
+        "finished_at": datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
+        "settings": _decoded(row["settings"], {}),
+        "report": _decoded(row["report"], []),
+    }
 
 
 def _version(connection: sqlite3.Connection) -> int:

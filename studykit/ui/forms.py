@@ -112,7 +112,7 @@ def _widget(experiment: Experiment, name: str, info, widget_key: str) -> None:
         options = list(get_args(get_args(info.annotation)[0]))
         st.multiselect(label, options, key=widget_key, placeholder="하나 이상 고르세요")
     elif kind == "numbers":
-        st.text_input(label, key=widget_key)
+        st.text_input(label, key=widget_key, placeholder="예: 0.1, 0.01, 0.001")
     elif kind == "switch":
         st.checkbox(label, key=widget_key)
     elif kind == "slider":

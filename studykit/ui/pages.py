@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studykit.quiz import analyser
-from studykit.quiz.scheduling import now_utc
+from studykit.quiz import analyser, queue
+from studykit.quiz.bank import Bank
+from studykit.quiz.scheduling import local_day, now_utc
+from studykit.quiz.store import Store
 from studykit.ui import resources
 from studykit.ui.question import question_card
+from studykit.ui.text import plain
+
+QUESTION_PARAM = "q"  # ?q=<question id> on a topic page opens that question
 
 HOW_TO = """
 1. 왼쪽 메뉴에서 주제를 고릅니다.
@@ -21,14 +26,44 @@ HOW_TO = """
 """
 
 
+def _continue(bank: Bank, store: Store) -> None:
+    """이어서 학습: what is due today (local day) and new cards left, with links to study."""
+    st.subheader("이어서 학습")
+    due = queue.due_by_end_of_day(bank, store)
+    today = queue.today(bank, store)
+    left, right = st.columns(2)
+    left.metric("오늘 복습할 카드", f"{len(due)}장", help="내 시간대 기준 오늘 자정까지 복습 예정")
+    right.metric(
+        "오늘 남은 새 문항", f"{len(today.new)}장", help=f"하루 {today.new_per_day}장 기준"
+    )
+    st.page_link("app_pages/review.py", label="복습 시작", icon="🔁")
+    per_topic: dict[str, int] = {}
+    first: dict[str, str] = {}  # the topic's most overdue card opens on arrival
+    for qid in due:
+        question = bank.question(qid)
+        per_topic[question.topic] = per_topic.get(question.topic, 0) + 1
+        first.setdefault(question.topic, question.parent or question.id)
+    for topic in bank.topics:
+        if topic.id in per_topic:
+            st.page_link(
+                f"app_pages/{topic.id}.py",
+                label=f"{plain(topic.title)} · 오늘 복습 {per_topic[topic.id]}장",
+                icon="📖",
+                query_params={QUESTION_PARAM: first[topic.id]},
+            )
+
+
 @resources.store_guarded
 def home_page() -> None:
     st.title("studykit · 딥러닝 면접 대비")
-    st.markdown(HOW_TO)
     bank = resources.bank()
     store = resources.store()
+    if store is not None:
+        _continue(bank, store)
+    with st.expander("사용법", expanded=store is None or not store.cards()):
+        st.markdown(HOW_TO)
     cards = store.cards() if store else {}
-    now = now_utc()
+    _, end = local_day(now_utc())
     rows = []
     for topic in bank.topics:
         follow_ups = [q.id for q in topic.follow_up_questions]
@@ -39,7 +74,7 @@ def home_page() -> None:
                 "문항 수": len(topic.questions),
                 "꼬리 질문": len(follow_ups),
                 "학습한 문항": sum(qid in cards for qid in ids),
-                "오늘 복습할 문항": sum(qid in cards and cards[qid] <= now for qid in ids),
+                "오늘 복습할 문항": sum(qid in cards and cards[qid] < end for qid in ids),
                 "설명": topic.summary,
             }
         )
@@ -66,5 +101,18 @@ def topic_page(topic_id: str) -> None:
     st.title(topic.title)
     st.caption(topic.summary)
     store = resources.store()
+    statuses = store.card_status() if store is not None else {}
+    target = st.query_params.get(QUESTION_PARAM)
+    ids = {q.id for q in topic.questions}
+    if target is not None and target not in ids:
+        st.warning("링크한 문항을 이 주제에서 찾을 수 없습니다. 첫 문항을 펼쳐 둡니다.")
+        target = None
     for number, question in enumerate(topic.questions, start=1):
-        question_card(question, store, number)
+        question_card(
+            question,
+            store,
+            number,
+            expanded=question.id == target if target else number == 1,
+            status=statuses.get(question.id) if store is not None else False,
+            statuses=statuses,
+        )

@@ -14,7 +14,8 @@ import streamlit as st
 from studykit.quiz import analyser, grading
 from studykit.quiz.bank import Question
 from studykit.quiz.scheduling import interval_text, now_utc
-from studykit.quiz.store import Store, StoreError
+from studykit.quiz.store import MAX_DRAFT_CHARS, CardStatus, Store, StoreError
+from studykit.ui.badges import RATING_DOT, status_badges
 from studykit.ui.experiment import experiment_panel, preset_result
 from studykit.ui.resources import show_store_error
 from studykit.ui.text import plain
@@ -61,7 +62,7 @@ def _rating_buttons(
     for column, (rating, label) in zip(columns, grading.RATINGS.items()):
         interval = f" · {interval_text(now, due[rating])}" if rating in due else ""
         if column.button(
-            label + interval,
+            f"{RATING_DOT[rating]} {label}{interval}",
             key=f"{key}-rate-{rating}",
             type="primary" if rating == suggested else "secondary",
             disabled=saved is not None,
@@ -162,13 +163,40 @@ def _follow_ups(question: Question, store: Store | None, key: str) -> None:
         st.warning("자주 하는 실수: " + plain(question.common_mistake))
 
 
+def _restore_draft(question: Question, store: Store | None, widget: str) -> None:
+    """Put the saved draft into the text area the first time the card is shown."""
+    if store is None or widget in st.session_state:
+        return
+    try:
+        text = store.draft(question.id)
+    except StoreError:
+        return
+    if text:
+        st.session_state[widget] = text
+
+
+def _save_draft(question_id: str, store: Store, widget: str) -> None:
+    try:
+        store.save_draft(question_id, st.session_state.get(widget) or "")
+    except (StoreError, ValueError):
+        st.session_state[f"{widget}-draft-error"] = True
+
+
 def _free(question: Question, store: Store | None, key: str) -> None:
+    widget = f"{key}-answer"
+    _restore_draft(question, store, widget)
     answer = st.text_area(
         "내 답변",
-        key=f"{key}-answer",
+        key=widget,
         height=140,
+        max_chars=MAX_DRAFT_CHARS,
         placeholder="면접에서 말하듯이 3~5문장으로 적어 보세요.",
+        on_change=_save_draft if store is not None else None,
+        args=(question.id, store, widget) if store is not None else None,
+        help="적는 동안 초안이 학습 기록에 저장되어 새로고침해도 남습니다. 평가하면 지워집니다.",
     )
+    if st.session_state.pop(f"{widget}-draft-error", False):
+        st.warning("초안을 저장하지 못했습니다. 답변은 화면에 그대로 있습니다.")
     if st.button("모범 답안 보기", key=f"{key}-reveal"):
         _reveal(key)
     if not st.session_state.get(f"{key}-revealed"):
@@ -187,6 +215,7 @@ def _choice(question: Question, store: Store | None, key: str) -> None:
             "정답을 모두 고르세요",
             range(len(labels)),
             format_func=lambda i: labels[i],
+            placeholder="보기를 하나 이상 고르세요",
             key=f"{key}-pick",
         )
     else:
@@ -286,15 +315,32 @@ def question_card(
     *,
     key_prefix: str = "q",
     in_expander: bool = True,
+    expanded: bool | None = None,
+    status: CardStatus | None | bool = False,
+    statuses: dict[str, CardStatus] | None = None,
 ) -> None:
-    """Render one question with its experiment (if any), in an expander by default."""
+    """Render one question with its experiment (if any), in an expander by default.
+
+    ``status`` (a card's status, or None for a new card) adds badges to the title; False
+    (default) shows none. ``statuses`` (every card's) counts the follow-ups that are due.
+    ``expanded`` defaults to opening the first card only.
+    """
     title = (
         f"Q{number}. [{question.kind_label} · {DIFFICULTY[question.difficulty]}] "
         f"{plain(question.question)}"
     )
+    if status is not False:
+        now = now_utc()
+        due = sum(
+            1
+            for child in question.answered_follow_ups()
+            if (child_status := (statuses or {}).get(child.id)) and child_status.due <= now
+        )
+        title += "  " + status_badges(status, now, due)
     key = f"{key_prefix}-{question.id}"
     if in_expander:
-        with st.expander(title, expanded=number == 1):
+        opened = number == 1 if expanded is None else expanded
+        with st.expander(title, expanded=opened, key=f"{key}-card"):
             _body(question, store, key)
     else:
         st.subheader(title)

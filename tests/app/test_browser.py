@@ -10,10 +10,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store
 
 ROOT = Path(__file__).parents[2]
@@ -109,7 +111,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     )
     card.get_by_role("button", name="모범 답안 보기").click()
     page.get_by_text("핵심 포인트").first.wait_for(timeout=30_000)
-    assert card.get_by_text("✅").count() >= 2
+    card.get_by_text("✅").nth(1).wait_for(timeout=30_000)  # two key points found
     card.get_by_role("button", name="알맞음").click()
     page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
     assert [r["rating"] for r in Store(db).reviews()] == [3]
@@ -133,3 +135,57 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "progress_page.png"), full_page=True)
     assert (SHOTS / "topic_page.png").stat().st_size > 10_000
+
+
+@pytest.mark.timeout(300)
+def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
+    url, db = server
+    question = "loss-mse-sigmoid-slow"
+    store = Store(db)
+    store.set_setting("new_per_day", "0")  # only the due card below is in the queue
+    first = store.record_review(
+        question, 1, topic="loss", answer="지난번 답", when=now_utc() - timedelta(days=2)
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{url}/review")
+    page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
+    page.get_by_role("textbox").first.fill(
+        "MSE와 시그모이드를 쓰면 기울기가 작아져 학습이 느립니다."
+    )
+    page.get_by_role("button", name="모범 답안 보기").click()
+    page.get_by_text("지난번 내 답변").wait_for(timeout=30_000)
+    assert page.get_by_text("지난번 답").count() >= 1
+    page.get_by_role("button", name="알맞음").click()
+    page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
+    assert [r["rating"] for r in Store(db).reviews() if r["question_id"] == question] == [1, 3]
+
+    page.get_by_role("button", name="평가 취소 (되돌리기)").click()
+    page.get_by_text("다음 복습").first.wait_for(state="detached", timeout=30_000)
+    assert [r["rating"] for r in Store(db).reviews() if r["question_id"] == question] == [1]
+    assert Store(db).due_date(question) == first.due  # the card is back where it was
+    assert page.get_by_role("button", name="다시").is_enabled()
+
+    page.get_by_role("button", name="다시").click()
+    page.get_by_text("'다시'(으)로 저장했습니다").wait_for(timeout=30_000)
+    assert [r["rating"] for r in Store(db).reviews() if r["question_id"] == question] == [1, 1]
+    page.screenshot(path=str(SHOTS / "review_page.png"), full_page=True)
+
+
+@pytest.mark.timeout(300)
+def test_coach_time_up_submits_text_still_being_typed_in_chromium(server, browser):
+    url, db = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{url}/interview")
+    page.get_by_label("질문 수").fill("1")
+    seconds = page.get_by_label("답변당 제한 시간 (초, 0이면 제한 없음)")
+    seconds.fill("30")
+    seconds.press("Tab")
+    page.get_by_role("button", name="면접 시작").click()
+    page.get_by_text("남은 시간").wait_for(timeout=30_000)
+    box = page.get_by_role("textbox").first
+    box.click()
+    box.press_sequentially("끝까지 쓰던 답", delay=30)  # focus stays: never sent by a blur
+    page.get_by_text("앞 답변을 적은 데까지 제출").wait_for(timeout=60_000)
+    page.get_by_text("내 첫 답변").click()
+    first = page.get_by_test_id("stExpanderDetails").get_by_text("끝까지 쓰던 답")
+    first.wait_for(timeout=10_000)  # (the old box may linger a moment while the page reruns)

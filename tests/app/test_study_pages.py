@@ -1,10 +1,11 @@
-"""복습, 모의 면접 and 진도 pages in AppTest, against a temporary database."""
+"""복습 and 진도 pages in AppTest, against a temporary database (모의 면접: test_coach.py)."""
 
 from datetime import timedelta
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from studykit.quiz import queue
 from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store
 
@@ -18,6 +19,7 @@ def page(path: str) -> AppTest:
 
 
 def test_review_with_nothing_due(db_path):
+    queue.set_new_per_day(Store(db_path), 0)
     at = page("app_pages/review.py")
     assert not at.exception
     assert any("복습할 카드가 없습니다" in s.value for s in at.success)
@@ -25,6 +27,7 @@ def test_review_with_nothing_due(db_path):
 
 def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
     store = Store(db_path)
+    queue.set_new_per_day(store, 0)
     store.record_review(
         "activation-relu-vs-sigmoid", 1, topic="activation", when=now_utc() - timedelta(days=1)
     )
@@ -45,27 +48,6 @@ def test_review_shows_a_due_card_and_rating_it_writes_a_row(db_path):
     assert any("복습할 카드가 없습니다" in s.value for s in at.success)
 
 
-def test_mock_interview_saves_the_session(db_path):
-    at = page("app_pages/interview.py")
-    assert not at.exception
-    at.number_input[0].set_value(0)
-    [b for b in at.button if b.label == "면접 시작"][0].click().run()
-    assert not at.exception
-    steps = 0
-    while not any(b.label == "답변 완료" for b in at.button):
-        at.text_area(key=f"interview-answer-{steps}").input(f"답변 {steps}")
-        [b for b in at.button if b.label.startswith("다음")][0].click().run()
-        steps += 1
-        assert steps <= 3
-    at.text_area(key=f"interview-answer-{steps}").input("마지막 답변")
-    [b for b in at.button if b.label == "답변 완료"][0].click().run()
-    assert not at.exception
-    (saved,) = Store(db_path).interviews()
-    assert saved["answers"]["main"] == ("답변 0" if steps else "마지막 답변")
-    assert len(saved["answers"]) == steps + 1
-    assert any("모범 답안" in m.value for m in at.markdown)
-
-
 def test_progress_page_shows_statistics_charts_and_exports(db_path):
     store = Store(db_path)
     for rating in (1, 3, 4):
@@ -76,7 +58,8 @@ def test_progress_page_shows_statistics_charts_and_exports(db_path):
     assert metrics["총 복습 횟수"] == "3" and metrics["학습한 문항"].startswith("1 /")
     table = at.dataframe[0].value
     row = table[table["주제"] == "활성화 함수"].iloc[0]
-    assert row["복습 횟수"] == 3 and abs(row["알맞음·쉬움 비율"] - 2 / 3) < 1e-9
+    assert row["복습 횟수"] == 3 and abs(row["정답률 (알맞음·쉬움)"] - 2 / 3) < 1e-9
+    assert row["학습 / 문항"].startswith("1 / ")
     assert len(at.get("vega_lite_chart")) == 2
     labels = [b.label for b in at.get("download_button")]
     assert any("CSV" in label for label in labels) and any("Anki" in label for label in labels)

@@ -174,7 +174,7 @@ def test_one_rating_per_reveal_with_intervals_and_undo(db_path):
     at.text_area(key=f"{KEY}-answer").input("ReLU는 양수에서 미분값이 1입니다.").run()
     at.button(key=f"{KEY}-reveal").click().run()
     labels = [at.button(key=f"{KEY}-rate-{r}").label for r in (1, 2, 3, 4)]
-    assert labels[0].startswith("다시 · ") and labels[2].startswith("알맞음 · ")
+    assert labels[0].startswith("🔴 다시 · ") and labels[2].startswith("🟡 알맞음 · ")
     at.button(key=f"{KEY}-rate-3").click().run()
     assert at.button(key=f"{KEY}-rate-1").disabled
     assert [r["rating"] for r in Store(db_path).reviews()] == [3]

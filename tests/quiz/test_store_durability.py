@@ -81,7 +81,7 @@ def test_migration_from_schema_1_keeps_rows(tmp_path):
             "'2025-01-02T00:00:00+00:00')"
         )
     store = Store(path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     (row,) = store.reviews()
     assert (row["question_id"], row["rating"], row["answer"]) == ("old-q", 2, "예전 답")
     assert row["topic"] == "" and row["score"] is None  # new columns get their defaults

@@ -1,0 +1,3 @@
+from studykit.ui import search_page
+
+search_page()
