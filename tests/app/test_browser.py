@@ -4,6 +4,7 @@ Skipped when /usr/bin/chromium is missing, unless STUDYKIT_REQUIRE_BROWSER=1 (se
 which installs it). Screenshots go to artifacts/screenshots/.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -23,6 +24,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 pytestmark = pytest.mark.browser
+SERVER_STARTED: dict[str, float] = {}  # url -> time.monotonic() when its process started
+# True once the experiment panel shows progress beyond its start, or a chart.
+FIRST_PROGRESS = """() => {
+  const bar = document.querySelector('[data-testid="stProgress"] [role="progressbar"]');
+  const value = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
+  return value > 0 || document.querySelector('.vega-embed canvas, .vega-embed svg') !== null;
+}"""
 
 if not CHROMIUM.exists():
     if os.environ.get("STUDYKIT_REQUIRE_BROWSER") == "1":
@@ -56,6 +64,7 @@ def server(tmp_path_factory):
         "--browser.gatherUsageStats",
         "false",
     ]
+    started = time.monotonic()
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -70,6 +79,7 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("streamlit did not start within 60 s")
+    SERVER_STARTED[url] = started
     yield url, db
     process.terminate()
     process.wait(timeout=20)
@@ -113,7 +123,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     page.get_by_text("핵심 포인트").first.wait_for(timeout=30_000)
     card.get_by_text("✅").nth(1).wait_for(timeout=30_000)  # two key points found
     card.get_by_role("button", name="알맞음").click()
-    page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
+    card.get_by_text("'알맞음'(으)로 저장했습니다").wait_for(timeout=30_000)
     assert [r["rating"] for r in Store(db).reviews()] == [3]
 
     card.get_by_text("실험으로 확인하기").click()
@@ -121,10 +131,20 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     form.wait_for(timeout=30_000)
     form.get_by_label("층당 뉴런 수 (width)").fill("8")
     form.get_by_label("데이터 수 (samples)").fill("128")
+    clicked = time.monotonic()
     form.get_by_role("button", name="실행").click()
+    page.wait_for_function(FIRST_PROGRESS, timeout=180_000, polling=50)
+    first_progress = time.monotonic() - clicked
     page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
     chart = card.locator(".vega-embed canvas, .vega-embed svg").first
     chart.wait_for(timeout=30_000)
+    timing = {  # reported, not asserted: it depends on the machine and its load
+        "click_after_server_start_s": round(clicked - SERVER_STARTED[url], 2),
+        "click_to_first_progress_s": round(first_progress, 2),
+        "click_to_chart_s": round(time.monotonic() - clicked, 2),
+    }
+    (SHOTS / "experiment_timing.json").write_text(json.dumps(timing), encoding="utf-8")
+    print("first experiment in the browser:", timing)
     box = chart.bounding_box()
     assert box is not None and box["width"] > 100 and box["height"] > 100
     card.scroll_into_view_if_needed()
@@ -154,7 +174,7 @@ def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
     )
     page.get_by_role("button", name="모범 답안 보기").click()
     page.get_by_text("지난번 내 답변").wait_for(timeout=30_000)
-    assert page.get_by_text("지난번 답").count() >= 1
+    page.get_by_text("지난번 답", exact=True).wait_for(timeout=30_000)  # the stored answer
     page.get_by_role("button", name="알맞음").click()
     page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
     assert [r["rating"] for r in Store(db).reviews() if r["question_id"] == question] == [1, 3]

@@ -36,7 +36,8 @@ def test_new_cards_appear_up_to_the_daily_limit_set_on_the_page(db_path):
     assert not at.exception
     assert Store(db_path).setting("new_per_day") == "2"
     assert _caption(at, "오늘의 새 문항 2장 (오늘 시작 0 / 하루 2장)")
-    assert _caption(AppTest.from_file(APP).switch_page("app_pages/review.py").run(), "하루 2장")
+    again = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/review.py").run()
+    assert _caption(again, "하루 2장")
 
 
 def test_the_day_limit_counts_cards_started_today(db_path):
