@@ -119,3 +119,30 @@ def test_coach_time_up_submits_text_still_being_typed_in_chromium(server, browse
     page.get_by_text("내 첫 답변").click()
     first = page.get_by_test_id("stExpanderDetails").get_by_text("끝까지 쓰던 답")
     first.wait_for(timeout=10_000)  # (the old box may linger a moment while the page reruns)
+
+
+@pytest.mark.timeout(300)
+def test_review_keyboard_shortcuts_in_chromium(server, browser):
+    url, db = server
+    question = "loss-cross-entropy"
+    store = Store(db)
+    store.set_setting("new_per_day", "0")
+    for other in store.cards():  # cards the other tests rated are not due for days
+        store.record_review(other, 4, topic="loss")
+    store.record_review(question, 1, topic="loss", when=now_utc() - timedelta(days=2))
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{url}/review")
+    page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
+    box = page.get_by_role("textbox").first
+    box.fill("교차 엔트로피는 시그모이드와 함께 쓰면 기울기가 크게 남아 학습이 빠릅니다.")
+    box.press("Control+Enter")  # while typing: commits the text and reveals the answer
+    page.get_by_text("지난번 내 답변").wait_for(timeout=30_000)
+    box.press("3")  # a digit typed in the answer box is text, not a rating
+    page.wait_for_timeout(1_000)
+    assert [r["rating"] for r in Store(db).reviews() if r["question_id"] == question] == [1]
+    page.get_by_text("얼마나 잘 기억했나요?").click()  # leave the box
+    page.keyboard.press("2")
+    page.get_by_text("'어려움'(으)로 저장했습니다").wait_for(timeout=30_000)
+    reviews = [r for r in Store(db).reviews() if r["question_id"] == question]
+    assert [r["rating"] for r in reviews] == [1, 2]
+    assert reviews[-1]["answer"].startswith("교차 엔트로피는")
