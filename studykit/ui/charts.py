@@ -21,6 +21,10 @@ import pandas as pd
 import streamlit as st
 
 MAX_PANELS = 4  # more panels than this (small multiples) keep Vega-Lite's own grid
+# A stretched chart gets Streamlit's autosize "fit" (width *and* height), which squeezes the
+# plot of a panel with a legend under it to a flat line; fit-x stretches the width only and
+# keeps the panel's own height (plus its axes and legends).
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
 
 
 def _title_text(title: Any) -> str | None:
@@ -118,7 +122,7 @@ def facet_panels(chart) -> list | None:
         if not _y_independent(chart):
             _share_y(panel, chart.data)
         panel.data = chart.data[chart.data[field] == value]
-        panels.append(panel.properties(title=str(value)))
+        panels.append(panel.properties(title=str(value), autosize=FIT_WIDTH))
     return panels
 
 
@@ -154,7 +158,10 @@ def show_chart(chart, where: Any = None, *, split: bool = True) -> None:
         if title:
             where.markdown(f"**{title}**")
         for column, part in zip(where.columns(len(chart.hconcat)), chart.hconcat):
-            show_chart(_with_data(part, chart), column, split=False)
+            part = _with_data(part, chart)
+            if isinstance(part, alt.Chart | alt.LayerChart):
+                part = part.properties(autosize=FIT_WIDTH)
+            show_chart(part, column, split=False)
         return
     if isinstance(chart, alt.VConcatChart):
         title = _title_text(chart.title)

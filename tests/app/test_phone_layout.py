@@ -87,7 +87,9 @@ def test_pages_fit_a_phone_without_sideways_scroll(server, browser):
     assert_no_sideways_scroll(page, "topic")
 
     page.goto(f"{url}/review")
-    page.get_by_role("button", name="모범 답안 보기").wait_for(timeout=30_000)
+    page.get_by_role("textbox").first.fill("기울기가 작아져 학습이 느려집니다.")
+    page.get_by_role("button", name="모범 답안 보기").click()
+    page.get_by_text("얼마나 잘 기억했나요?").wait_for(timeout=30_000)  # the rating buttons
     assert_no_sideways_scroll(page, "review")
 
     page.goto(f"{url}/interview")
