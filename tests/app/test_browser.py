@@ -43,7 +43,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     page.get_by_text("핵심 포인트").first.wait_for(timeout=30_000)
     card.get_by_text("✅").nth(1).wait_for(timeout=30_000)  # two key points found
     card.get_by_role("button", name="알맞음").click()
-    page.get_by_text("다음 복습").first.wait_for(timeout=30_000)
+    page.get_by_text("저장했습니다. 다음 복습").first.wait_for(timeout=30_000)  # (not the tooltip)
     assert [r["rating"] for r in Store(db).reviews()] == [3]
 
     card.get_by_text("실험으로 확인하기").click()
