@@ -74,6 +74,11 @@ def test_pages_fit_a_phone_without_sideways_scroll(server, browser):
     form.wait_for(timeout=30_000)
     form.get_by_label("층당 뉴런 수 (width)").fill("8")
     form.get_by_label("데이터 수 (samples)").fill("128")
+    for label in ("은닉층 수 (depth)", "에폭 (epochs)"):  # 3 layers, 3 epochs: a quick run
+        thumb = form.get_by_role("slider", name=label)
+        thumb.press("Home")
+        thumb.press("ArrowRight")
+        thumb.press("ArrowRight")
     form.get_by_role("button", name="실행").click()
     page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
     charts = card.locator(".vega-embed canvas, .vega-embed svg")
