@@ -67,7 +67,8 @@ def _encodings(alt, frame: pd.DataFrame, colour: str, colour_title: str):
             "split:N",
             title="데이터",
             sort=splits,
-            legend=alt.Legend(orient="bottom", symbolType="stroke"),
+            # one entry a row: beside the colour legend it still fits a phone-wide panel
+            legend=alt.Legend(orient="bottom", symbolType="stroke", columns=1),
         ),
         "shape": alt.Shape("split:N", title="데이터", sort=splits),
     }

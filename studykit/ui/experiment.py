@@ -21,6 +21,7 @@ from studykit.experiments import Cancelled, ParameterError, Progress, Result
 from studykit.experiments._charts import ab_curves, learning_curves
 from studykit.experiments._labels import difference, finding_label, format_value
 from studykit.ui import resources
+from studykit.ui.charts import show_chart
 from studykit.ui.forms import params_form
 
 LIVE_EVERY = 0.25  # seconds between two redraws of the live chart
@@ -69,7 +70,7 @@ def _run(name: str, params: dict[str, Any], key: str | None = None) -> Result | 
             drawn[0] = now
             shown = _live_chart(rows)
             if shown is not None:
-                chart.altair_chart(shown)
+                show_chart(shown, chart.container())
 
     cancelled = (lambda: bool(st.session_state.get(f"{key}-cancelled"))) if key else None
     tracker = Progress(report, live=live, cancelled=cancelled)
@@ -161,7 +162,7 @@ def show_result(result: Result, *, charts: list | None = None) -> None:
     show_summary(result)
     st.caption("관찰 포인트: " + result.caption)
     for chart in experiments.charts(result) if charts is None else charts:
-        st.altair_chart(chart)
+        show_chart(chart)
     with st.expander("측정값 (findings)"):
         st.dataframe(findings_table(result).drop(columns="키"), hide_index=True)
     st.caption(run_note(result))
@@ -179,7 +180,7 @@ def _single(name: str, preset: str, key: str, seed: int | None = None) -> Result
         st.info("실행을 취소했습니다. 설정을 고친 뒤 다시 실행할 수 있습니다.")
         partial = _live_chart(st.session_state.get(f"{key}-live") or [])
         if partial is not None:
-            st.altair_chart(partial.properties(title="취소하기 전까지의 학습 곡선"))
+            show_chart(partial.properties(title="취소하기 전까지의 학습 곡선"))
         return None
     params = st.session_state.get(state_key)
     if params is None:
@@ -242,5 +243,5 @@ def _comparison(a: Result, b: Result) -> None:
         with tab:
             st.caption("관찰 포인트: " + result.caption)
             for chart in own:
-                st.altair_chart(chart)
+                show_chart(chart)
             st.caption(run_note(result))

@@ -21,6 +21,14 @@ from studykit.ui.resources import show_store_error
 from studykit.ui.text import plain
 
 DIFFICULTY = {1: "기초", 2: "중급", 3: "심화"}
+# Keyboard shortcuts of the one card on the review page (Streamlit's ``shortcut=``): bare
+# digits only fire outside text fields; Ctrl+Enter (⌘+Enter on a Mac) fires while typing.
+RATING_KEYS = {rating: str(rating) for rating in grading.RATINGS}
+REVEAL_KEY = "Ctrl+Enter"
+REVEAL_HELP = "단축키: 답을 적다가 Ctrl+Enter(맥은 ⌘+Enter)를 누르면 모범 답안을 봅니다."
+RATING_HELP = "단축키 (입력란 밖에서): " + " · ".join(
+    f"{RATING_KEYS[rating]} {label}" for rating, label in grading.RATINGS.items()
+)
 
 
 def _when(due: datetime) -> str:
@@ -48,6 +56,7 @@ def _rating_buttons(
     suggested: int,
     answer: str,
     score: float | None,
+    shortcuts: bool = False,
 ) -> None:
     st.markdown(
         "**얼마나 잘 기억했나요?** (자동 확인 기준 추천: " + grading.RATINGS[suggested] + ")"
@@ -58,6 +67,8 @@ def _rating_buttons(
     except StoreError:
         due = {}
     now = now_utc()
+    if shortcuts:
+        st.caption(RATING_HELP)
     columns = st.columns(4)
     for column, (rating, label) in zip(columns, grading.RATINGS.items()):
         interval = f" · {interval_text(now, due[rating])}" if rating in due else ""
@@ -67,6 +78,7 @@ def _rating_buttons(
             type="primary" if rating == suggested else "secondary",
             disabled=saved is not None,
             help="누르면 다음 복습이 이만큼 뒤로 잡힙니다 (FSRS).",
+            shortcut=RATING_KEYS[rating] if shortcuts else None,
         ):
             if store is None:
                 st.error("학습 기록 데이터베이스를 사용할 수 없어 평가를 저장하지 못했습니다.")
@@ -182,7 +194,7 @@ def _save_draft(question_id: str, store: Store, widget: str) -> None:
         st.session_state[f"{widget}-draft-error"] = True
 
 
-def _free(question: Question, store: Store | None, key: str) -> None:
+def _free(question: Question, store: Store | None, key: str, shortcuts: bool = False) -> None:
     widget = f"{key}-answer"
     _restore_draft(question, store, widget)
     answer = st.text_area(
@@ -197,16 +209,20 @@ def _free(question: Question, store: Store | None, key: str) -> None:
     )
     if st.session_state.pop(f"{widget}-draft-error", False):
         st.warning("초안을 저장하지 못했습니다. 답변은 화면에 그대로 있습니다.")
-    if st.button("모범 답안 보기", key=f"{key}-reveal"):
+    if shortcuts:
+        st.caption(REVEAL_HELP)
+    if st.button("모범 답안 보기", key=f"{key}-reveal", shortcut=REVEAL_KEY if shortcuts else None):
         _reveal(key)
     if not st.session_state.get(f"{key}-revealed"):
         return
     grade = show_free_grade(question, answer or "", "내 답변")
     _follow_ups(question, store, key)
-    _rating_buttons(question, store, key, grade.suggested_rating, answer or "", grade.score)
+    _rating_buttons(
+        question, store, key, grade.suggested_rating, answer or "", grade.score, shortcuts
+    )
 
 
-def _choice(question: Question, store: Store | None, key: str) -> None:
+def _choice(question: Question, store: Store | None, key: str, shortcuts: bool = False) -> None:
     options = question.options or []
     multiple = sum(option.correct for option in options) > 1
     labels = [option.text for option in options]
@@ -240,10 +256,10 @@ def _choice(question: Question, store: Store | None, key: str) -> None:
     _reveal_answer(question)
     _follow_ups(question, store, key)
     answer = ", ".join(labels[i] for i in picked)
-    _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score)
+    _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score, shortcuts)
 
 
-def _numeric(question: Question, store: Store | None, key: str) -> None:
+def _numeric(question: Question, store: Store | None, key: str, shortcuts: bool = False) -> None:
     unit = f" (단위: {question.unit})" if question.unit else ""
     answer = st.text_input("내 답" + unit, key=f"{key}-answer", placeholder="예: 0.25, 1/4, 25%")
     if st.button("채점하기", key=f"{key}-check", disabled=not answer):
@@ -258,10 +274,10 @@ def _numeric(question: Question, store: Store | None, key: str) -> None:
     (st.success if grade.correct else st.error)(plain(grade.feedback))
     _reveal_answer(question)
     _follow_ups(question, store, key)
-    _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score)
+    _rating_buttons(question, store, key, grade.suggested_rating, answer, grade.score, shortcuts)
 
 
-def _predict(question: Question, store: Store | None, key: str) -> None:
+def _predict(question: Question, store: Store | None, key: str, shortcuts: bool = False) -> None:
     assert question.predict is not None and question.experiment is not None
     labels = [option.text for option in question.predict.options]
     locked = st.session_state.get(f"{key}-prediction")
@@ -302,7 +318,9 @@ def _predict(question: Question, store: Store | None, key: str) -> None:
     (st.success if grade.correct else st.error)(plain(grade.feedback))
     _reveal_answer(question)
     _follow_ups(question, store, key)
-    _rating_buttons(question, store, key, grade.suggested_rating, labels[locked], grade.score)
+    _rating_buttons(
+        question, store, key, grade.suggested_rating, labels[locked], grade.score, shortcuts
+    )
 
 
 _RENDERERS = {"free": _free, "choice": _choice, "numeric": _numeric, "predict": _predict}
@@ -318,12 +336,14 @@ def question_card(
     expanded: bool | None = None,
     status: CardStatus | None | bool = False,
     statuses: dict[str, CardStatus] | None = None,
+    shortcuts: bool = False,
 ) -> None:
     """Render one question with its experiment (if any), in an expander by default.
 
     ``status`` (a card's status, or None for a new card) adds badges to the title; False
     (default) shows none. ``statuses`` (every card's) counts the follow-ups that are due.
-    ``expanded`` defaults to opening the first card only.
+    ``expanded`` defaults to opening the first card only. ``shortcuts`` gives its reveal and
+    rating buttons keyboard shortcuts (one card per page: the review page).
     """
     title = (
         f"Q{number}. [{question.kind_label} · {DIFFICULTY[question.difficulty]}] "
@@ -341,14 +361,14 @@ def question_card(
     if in_expander:
         opened = number == 1 if expanded is None else expanded
         with st.expander(title, expanded=opened, key=f"{key}-card"):
-            _body(question, store, key)
+            _body(question, store, key, shortcuts)
     else:
         st.subheader(title)
-        _body(question, store, key)
+        _body(question, store, key, shortcuts)
 
 
-def _body(question: Question, store: Store | None, key: str) -> None:
-    _RENDERERS[question.kind](question, store, key)
+def _body(question: Question, store: Store | None, key: str, shortcuts: bool = False) -> None:
+    _RENDERERS[question.kind](question, store, key, shortcuts)
     link = question.experiment
     if link is not None and question.kind != "predict":
         if st.toggle("실험으로 확인하기", key=f"{key}-show-exp"):

@@ -149,7 +149,7 @@ def review_page() -> None:
     st.caption(f"주제: {bank.topic(question.topic).title} · {status}")
     if question.parent is not None:
         st.caption("꼬리 질문 · 원래 질문: " + bank.question(question.parent).question)
-    question_card(question, store, 1, key_prefix="review", in_expander=False)
+    question_card(question, store, 1, key_prefix="review", in_expander=False, shortcuts=True)
     _previous_answer(store, current, f"review-{current}")
     if st.session_state.get(f"review-{current}-saved") and st.button("다음 카드", type="primary"):
         forget("review")

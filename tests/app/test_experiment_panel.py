@@ -153,8 +153,9 @@ def test_cancel_stops_the_run_and_keeps_the_curves_so_far(monkeypatch):
     at.run()  # the page again: still cancelled, nothing runs again, the curves so far stay
     assert len(calls) == 1
     assert any("실행을 취소했습니다" in i.value for i in at.info)
+    assert any("취소하기 전까지의 학습 곡선" in m.value for m in at.markdown)  # (panels' title)
     specs = [json.dumps(c, ensure_ascii=False) for c in _charts(at)]
-    assert any("취소하기 전까지의 학습 곡선" in s for s in specs)
+    assert any("손실" in s for s in specs)  # the loss panel of the curves so far
 
 
 @pytest.mark.timeout(300)

@@ -75,7 +75,7 @@ def test_experiment_runs_with_a_tiny_preset_and_shows_chart_and_finding(db_path)
     finding = [s.value for s in at.success if "은닉층 3개" in s.value]
     assert finding and "검증 정확도" in finding[0]
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 2
+    assert len(charts) == 3  # the norms, then the learning curves: loss and accuracy panels
     spec = json.loads(charts[0].proto.spec)
     assert "기울기 노름" in json.dumps(spec, ensure_ascii=False)
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
