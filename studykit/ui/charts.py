@@ -77,7 +77,7 @@ def _share_y(view, data: pd.DataFrame) -> None:
         return
     try:
         spec = y.to_dict()
-    except (ValueError, TypeError):
+    except Exception:  # Altair raises SchemaValidationError for e.g. a datum rule
         return
     field, scale = spec.get("field"), spec.get("scale", {})
     if spec.get("type") != "quantitative" or field not in data.columns or "domain" in scale:

@@ -39,7 +39,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     url, db = server
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{url}/activation")
+    page.goto(f"{url}/activation", timeout=90_000)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("모의 면접").wait_for(timeout=30_000)  # our st.navigation, deep-linked
     card = page.get_by_test_id("stExpander").filter(has_text="ReLU를 많이 쓰는").first
@@ -77,7 +77,7 @@ def test_answer_rate_and_run_an_experiment_in_chromium(server, browser):
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "topic_page.png"), full_page=True)
 
-    page.goto(f"{url}/progress")
+    page.goto(f"{url}/progress", timeout=90_000)
     page.get_by_text("주제별 정답률과 기억 유지율").wait_for(timeout=30_000)
     page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "progress_page.png"), full_page=True)
@@ -94,7 +94,7 @@ def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
         question, 1, topic="loss", answer="지난번 답", when=now_utc() - timedelta(days=2)
     )
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{url}/review")
+    page.goto(f"{url}/review", timeout=90_000)
     page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
     page.get_by_role("textbox").first.fill(
         "MSE와 시그모이드를 쓰면 기울기가 작아져 학습이 느립니다."
@@ -122,7 +122,7 @@ def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
 def test_coach_time_up_submits_text_still_being_typed_in_chromium(server, browser):
     url, db = server
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{url}/interview")
+    page.goto(f"{url}/interview", timeout=90_000)
     page.get_by_label("질문 수").fill("1")
     seconds = page.get_by_label("답변당 제한 시간 (초, 0이면 제한 없음)")
     seconds.fill("30")
@@ -148,7 +148,7 @@ def test_review_keyboard_shortcuts_in_chromium(server, browser):
         store.record_review(other, 4, topic="loss")
     store.record_review(question, 1, topic="loss", when=now_utc() - timedelta(days=2))
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{url}/review")
+    page.goto(f"{url}/review", timeout=90_000)
     page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
     box = page.get_by_role("textbox").first
     box.fill("교차 엔트로피는 시그모이드와 함께 쓰면 기울기가 크게 남아 학습이 빠릅니다.")

@@ -27,6 +27,16 @@ def test_a_column_facet_becomes_one_panel_per_value_in_its_sort_order_with_a_sha
     assert "scale" not in chart.spec.encoding.y.to_dict()  # the original chart is unchanged
 
 
+def test_a_layer_with_a_datum_rule_splits_and_serialises():
+    line = alt.Chart().mark_line().encode(x="x:Q", y="y:Q")
+    rule = alt.Chart().mark_rule().encode(y=alt.datum(0.5))  # a reference line (preprocessing)
+    chart = alt.layer(line, rule, data=FRAME).facet(column="kind:N")
+    panels = facet_panels(chart)
+    assert len(panels) == 2
+    for panel in panels:
+        panel.to_dict()  # no SchemaValidationError from reading the datum channel
+
+
 def test_an_independent_y_facet_keeps_each_panel_its_own_range():
     chart = (
         alt.Chart(FRAME)

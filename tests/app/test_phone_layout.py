@@ -52,7 +52,7 @@ def assert_no_sideways_scroll(page, name: str) -> None:
 
 def open_phone(browser, url: str):
     page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page.goto(url)
+    page.goto(url, timeout=90_000)
     return page
 
 
@@ -66,7 +66,7 @@ def test_pages_fit_a_phone_without_sideways_scroll(server, browser):
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
     assert_no_sideways_scroll(page, "home")
 
-    page.goto(f"{url}/activation")
+    page.goto(f"{url}/activation", timeout=90_000)
     card = page.get_by_test_id("stExpander").filter(has_text="ReLU를 많이 쓰는").first
     card.locator("summary").click()  # (as in test_browser.py)
     card.get_by_text("실험으로 확인하기").click()
@@ -91,12 +91,12 @@ def test_pages_fit_a_phone_without_sideways_scroll(server, browser):
     charts.nth(1).scroll_into_view_if_needed()  # the screenshot shows the stacked panels
     assert_no_sideways_scroll(page, "topic")
 
-    page.goto(f"{url}/review")
+    page.goto(f"{url}/review", timeout=90_000)
     page.get_by_role("textbox").first.fill("기울기가 작아져 학습이 느려집니다.")
     page.get_by_role("button", name="모범 답안 보기").click()
     page.get_by_text("얼마나 잘 기억했나요?").wait_for(timeout=30_000)  # the rating buttons
     assert_no_sideways_scroll(page, "review")
 
-    page.goto(f"{url}/interview")
+    page.goto(f"{url}/interview", timeout=90_000)
     page.get_by_role("button", name="면접 시작").wait_for(timeout=30_000)
     assert_no_sideways_scroll(page, "interview")
