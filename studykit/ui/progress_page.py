@@ -17,6 +17,13 @@ from studykit.ui.badges import RATING_HEX
 
 
 @resources.store_guarded
+def _share_column(help_text: str):
+    """A 0-100 % bar column for a share in [0, 1]."""
+    return st.column_config.ProgressColumn(
+        min_value=0, max_value=1, format="percent", color="auto", help=help_text
+    )
+
+
 def progress_page() -> None:
     st.title("진도 (progress)")
     bank = resources.bank()
@@ -58,27 +65,11 @@ def progress_page() -> None:
             "주제": st.column_config.TextColumn(width="medium"),
             "학습 / 문항": st.column_config.TextColumn(help="한 번 이상 평가한 문항 / 전체 문항"),
             "복습 대기": st.column_config.NumberColumn(help="지금 복습할 차례인 카드"),
-            ratio: st.column_config.ProgressColumn(
-                min_value=0,
-                max_value=1,
-                format="percent",
-                color="auto",
-                help="전체 평가 중 알맞음·쉬움의 비율",
+            ratio: _share_column("전체 평가 중 알맞음·쉬움의 비율"),
+            "자동 확인 점수": _share_column(
+                "서술형 답변에서 찾은 핵심 포인트 비율의 평균 (채점이 아닌 참고값)"
             ),
-            "자동 확인 점수": st.column_config.ProgressColumn(
-                min_value=0,
-                max_value=1,
-                format="percent",
-                color="auto",
-                help="서술형 답변에서 찾은 핵심 포인트 비율의 평균 (채점이 아닌 참고값)",
-            ),
-            "기억 유지율": st.column_config.ProgressColumn(
-                min_value=0,
-                max_value=1,
-                format="percent",
-                color="auto",
-                help="FSRS가 추정한, 지금 떠올릴 확률의 평균",
-            ),
+            "기억 유지율": _share_column("FSRS가 추정한, 지금 떠올릴 확률의 평균"),
         },
     )
     per_day = progress.reviews_per_day(reviews)
