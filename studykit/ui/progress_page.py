@@ -16,7 +16,6 @@ from studykit.ui import resources
 from studykit.ui.badges import RATING_HEX
 
 
-@resources.store_guarded
 def _share_column(help_text: str):
     """A 0-100 % bar column for a share in [0, 1]."""
     return st.column_config.ProgressColumn(
@@ -24,6 +23,7 @@ def _share_column(help_text: str):
     )
 
 
+@resources.store_guarded
 def progress_page() -> None:
     st.title("진도 (progress)")
     bank = resources.bank()
