@@ -100,10 +100,12 @@ def _deadline(state: dict) -> datetime | None:
 
 
 @st.fragment(run_every=1)
-def _countdown(deadline: datetime) -> None:
+def _countdown(deadline: datetime, widget_key: str) -> None:
     left = (deadline - now_utc()).total_seconds()
     if left <= -GRACE_S:
         st.rerun()  # the whole page: it closes the answer and submits what was typed
+    if left <= 0:
+        _blur_answer(widget_key, at_ms=None)  # a second chance if the timed blur came late
     left = max(0.0, left)
     st.caption(f"⏱️ 남은 시간 {int(left // 60)}:{int(left % 60):02d}")
 
@@ -113,18 +115,37 @@ def _commit_at(deadline: datetime, widget_key: str) -> None:
 
     A Streamlit text area sends its text only when it loses focus (or on Ctrl+Enter), so
     text typed up to the last second would otherwise never reach the server. The blur sends
-    it and reruns the page, which finds the time up and submits it; the countdown's own
-    rerun, ``GRACE_S`` later, is the fallback. The script is fixed code and a number.
+    it and reruns the page, which finds the time up and submits it; the countdown blurs
+    again once time is up, and its own rerun, ``GRACE_S`` later, is the last resort.
     """
-    delay_ms = max(0, int((deadline - now_utc()).total_seconds() * 1000)) + 300
-    st.html(
-        "<script>clearTimeout(window.studykitCoachTimer);"
-        "window.studykitCoachTimer = setTimeout(function () {"
+    _blur_answer(widget_key, at_ms=int(deadline.timestamp() * 1000) + 300)
+
+
+def _blur_answer(widget_key: str, at_ms: int | None) -> None:
+    """Blur the answer box at ``at_ms`` (Unix ms) or at once (None).
+
+    The timer is set from the deadline itself, not from a delay computed here: on a busy
+    machine the page can reach the browser seconds after the server drew it, and a delay
+    would then blur after the countdown's rerun had already submitted without the text.
+    A browser clock more than 10 s off the server's falls back to the server's delay. The
+    script is fixed code and numbers.
+    """
+    blur = (
         f"var box = document.querySelector('.st-key-{widget_key} textarea');"
         "if (box && document.activeElement === box) { box.blur(); }"
-        f"}}, {delay_ms});</script>",
-        unsafe_allow_javascript=True,
     )
+    if at_ms is None:
+        script = f"<script>{blur}</script>"
+    else:
+        server_delay = max(0, at_ms - int(now_utc().timestamp() * 1000))
+        script = (
+            "<script>clearTimeout(window.studykitCoachTimer);"
+            f"var delay = {at_ms} - Date.now();"
+            f"if (Math.abs(delay - {server_delay}) > 10000) {{ delay = {server_delay}; }}"
+            "window.studykitCoachTimer = setTimeout(function () {"
+            f"{blur}}}, Math.max(0, delay));</script>"
+        )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def _submit(bank: Bank, store: Store | None, state: dict, timed_out: bool) -> None:
@@ -208,7 +229,7 @@ def _ask(bank: Bank, store: Store | None, state: dict) -> None:
         st.session_state["coach-timed-out"] = True
         st.rerun()
     if deadline is not None:
-        _countdown(deadline)
+        _countdown(deadline, _answer_key(state))
         _commit_at(deadline, _answer_key(state))
     st.text_area(
         "내 답변",

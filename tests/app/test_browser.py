@@ -119,11 +119,6 @@ def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=False,
-    reason="known issue (#12): under load, text still being typed at the deadline does not "
-    "always reach the server in Chromium; the countdown itself is covered by test_coach.py",
-)
 def test_coach_time_up_submits_text_still_being_typed_in_chromium(server, browser):
     url, db = server
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
