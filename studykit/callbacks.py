@@ -15,7 +15,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from studykit._gradients import loss_and_gradients
+from studykit._gradients import loss_and_gradients, traced_loss_and_gradients
 
 __all__ = [
     "GradientNormLogger",
@@ -93,7 +93,7 @@ def _probe_gradients(model, x, y, loss_fn):
     """
     strategy = _tf_strategy_scope()
     if strategy is None:
-        return loss_and_gradients(model, x, y, loss_fn)[1]
+        return traced_loss_and_gradients(model, x, y, loss_fn)[1]
     factor = 1.0
     if isinstance(loss_fn, keras.losses.Loss) and loss_fn.reduction in _PER_REPLICA_SHARE:
         factor = float(strategy.num_replicas_in_sync)

@@ -6,7 +6,7 @@
 - ``shuffle`` says how the mini-batches are drawn. ``"numpy"``: from ``batches`` (one
   numpy Generator seeded with ``seed``, reshuffled every epoch), so Keras builds its input
   pipeline once per fit. ``"keras"``: the order ``model.fit`` itself shuffles arrays in,
-  from Keras' global seed (``keras.utils.set_random_seed(seed)`` before building the model,
+  from Keras' global seed (``_models.set_random_seed(seed)`` before building the model,
   or ``_models.restart``): one permutation, repeated every epoch (``keras_order``). The
   experiments whose numbers were calibrated with it keep it. ``False``: in order.
 - ``measure``: data sets ({"train": (x, y), "validation": (x, y)}) measured in inference
@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from studykit.experiments._models import set_random_seed
 from studykit.experiments.base import Progress
 
 
@@ -71,33 +72,52 @@ def batches(x, y, batch_size: int, seed: int):
 def keras_batches(x, y, batch_size: int, epochs: int):
     """The batches ``model.fit(x, y, shuffle=True)`` trains on (TensorFlow), for ``epochs``
     epochs, as one tf.data pipeline: one iterator for the whole fit instead of one per epoch.
+    """
+    order = keras_order(len(x), batch_size)
+    return _indexed_batches(x, y, [order] * epochs, batch_size, static=True)
+
+
+def numpy_batches(x, y, batch_size: int, seed: int, epochs: int):
+    """The batches of ``batches(x, y, batch_size, seed)`` for ``epochs`` epochs, as one
+    tf.data pipeline (TensorFlow). The same rows in the same order, but the traced step
+    reads them from tensors instead of calling back into a Python generator for every
+    batch (that call cost more than the step itself on these small models)."""
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(len(x)) for _ in range(epochs)]
+    return _indexed_batches(x, y, orders, batch_size, static=False)
+
+
+def _indexed_batches(x, y, orders: list[np.ndarray], batch_size: int, *, static: bool):
+    """``x[index], y[index]`` for consecutive ``batch_size`` slices of each order in turn.
 
     Each batch is a ``tf.gather`` of the arrays, as in Keras' own array pipeline, so even
     batch normalization's reductions (which can depend on how the batch sits in memory) see
-    the same tensors.
+    the same tensors. ``static``: batches of a known size when every batch is full, as
+    Keras' array batches are (a traced step with a known batch size computes means in a
+    different, equally exact way); otherwise of unknown size, as a generator's batches are,
+    so that the numbers stay those of the generator.
     """
     import tensorflow as tf
 
-    n = len(x)
-    order = keras_order(n, batch_size)
+    n = len(orders[0])
     x, y = tf.constant(x), tf.constant(y)
-    if n % batch_size == 0:
-        # Only full batches: Keras' batches have a static size, and so must these (a traced
-        # step with a known batch size computes means in a different, equally exact way).
-        rows = tf.constant(np.tile(order.reshape(-1, batch_size), (epochs, 1)))
+    if static and n % batch_size == 0:
+        rows = tf.constant(np.concatenate(orders).reshape(-1, batch_size))
         return tf.data.Dataset.from_tensor_slices(rows).map(
             lambda index: (tf.gather(x, index, axis=0), tf.gather(y, index, axis=0))
         )
-    order = tf.constant(order)
+    flat = tf.constant(np.concatenate(orders))
     starts = list(range(0, n, batch_size))
-    begin = tf.constant(starts * epochs, dtype="int64")
-    size = tf.constant([min(batch_size, n - s) for s in starts] * epochs, dtype="int64")
+    begin = tf.constant(
+        [epoch * n + s for epoch in range(len(orders)) for s in starts], dtype="int64"
+    )
+    size = tf.constant([min(batch_size, n - s) for s in starts] * len(orders), dtype="int64")
 
     def batch(step):
-        index = order[begin[step] : begin[step] + size[step]]
+        index = flat[begin[step] : begin[step] + size[step]]
         return tf.gather(x, index, axis=0), tf.gather(y, index, axis=0)
 
-    return tf.data.Dataset.range(len(starts) * epochs).map(batch)
+    return tf.data.Dataset.range(len(starts) * len(orders)).map(batch)
 
 
 _ORDERS: dict[tuple, np.ndarray] = {}
@@ -165,13 +185,20 @@ def fit(
         scores = evaluator(measure, from_logits=from_logits) if measure else None
         stop = studykit_callbacks.DivergenceGuard(max_loss) if guard else None
         report = _epoch_report(progress, epochs, scores, quiet)
-        if shuffle == "numpy":
+        on_tensorflow = keras.backend.backend() == "tensorflow"
+        if shuffle == "numpy" and on_tensorflow:
+            data = {
+                "x": numpy_batches(x, y, batch_size, seed, epochs),
+                "steps_per_epoch": steps,
+                "shuffle": False,  # in the generator's order
+            }
+        elif shuffle == "numpy":
             data = {
                 "x": batches(x, y, batch_size, seed),
                 "steps_per_epoch": steps,
                 "shuffle": False,  # the generator shuffles
             }
-        elif shuffle == "keras" and keras.backend.backend() == "tensorflow":
+        elif shuffle == "keras" and on_tensorflow:
             data = {
                 "x": keras_batches(x, y, batch_size, epochs),
                 "steps_per_epoch": steps,
@@ -193,7 +220,7 @@ def fit(
         # The guard saw a whole epoch at once. Train again from the same start, one batch per
         # call, so that training stops at the batch where the loss first became NaN/inf.
         start.restore(model)
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
         for callback in callbacks:
             for rows in ("records", "histograms"):
                 if isinstance(getattr(callback, rows, None), list):

@@ -125,15 +125,48 @@ def compile_classifier(model, learning_rate: float, optimizer: str = "adam", **o
     return model
 
 
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)`` without emptying TensorFlow's kernel cache.
+
+    ``tf.random.set_seed`` also clears the eager kernel cache (to restart stateful random
+    kernels), so every traced function (a model's training and inference steps) is
+    instantiated again on its next call: about 0.4 s per model on a 2-core CPU, more than
+    most of these models take to train. The experiments draw their randomness from Keras'
+    stateless seed generators and numpy, never from a stateful TensorFlow kernel, so keeping
+    the cache changes no number (every experiment's findings came out identical; a test in
+    tests/experiments/test_helpers.py trains twice in one process). Python's, numpy's,
+    Keras' and TensorFlow's global seeds are set as Keras sets them; on other backends this
+    is Keras' own function.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        keras.utils.set_random_seed(seed)
+        return
+    import random
+
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+    from tensorflow.python.eager import context
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
+    eager = context.context()
+    eager._seed = seed  # what tf.random.set_seed sets, less the cache clearing
+    eager._rng = random.Random(seed)
+
+
 def restart(model, weights: Sequence[np.ndarray], seed: int) -> None:
     """Give a compiled model new starting weights and a fresh optimizer step counter.
 
     Only for optimizers without slot variables (plain SGD): their only state is the step
     counter. Re-seeds Keras so that every run shuffles the batches in the same order.
     """
-    import keras
 
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     model.set_weights(list(weights))
     model.optimizer.iterations.assign(0)
 

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from studykit.experiments._data import random_shifts, shift_images
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
-from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments._models import build_mlp, compile_classifier, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 TRAINING_AUGMENTATIONS = ("translation", "flip", "zoom", "erasing", "noise", "brightness")
@@ -156,7 +156,7 @@ def _model(p: AugmentationParams, augmented: bool):
 
     from studykit import activations
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     augmentations = [
         _layer(name, p.strength, p.seed + 10 + offset, 8, training=True)
         for offset, name in enumerate(p.augmentations if augmented else ())

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from studykit.experiments._fit import frame
 from studykit.experiments._labels import josa
+from studykit.experiments._models import set_random_seed
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
 InputValue = Annotated[float, Field(ge=-10.0, le=10.0)]
@@ -134,7 +135,7 @@ def autodiff(p: BackpropParams, w: dict[str, np.ndarray]) -> dict[str, float]:
     from studykit import activations, losses
     from studykit._gradients import loss_and_gradients
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = keras.Sequential(
         [
             keras.Input((len(p.inputs),)),

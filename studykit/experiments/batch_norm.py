@@ -31,7 +31,7 @@ from studykit.experiments._measure import (
     final,
     first_epoch_reaching,
 )
-from studykit.experiments._models import restart, reuse
+from studykit.experiments._models import restart, reuse, set_random_seed
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
 MODELS = ("plain", "batch_norm")
@@ -140,7 +140,6 @@ def _summary(p: BatchNormParams, findings: dict[str, float], scales: np.ndarray)
 
 
 def run(p: BatchNormParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import datasets
 
@@ -150,7 +149,7 @@ def run(p: BatchNormParams, progress: Progress) -> Result:
     history, runs, stats, histograms, findings, warnings = [], [], [], [], {}, []
     total = len(MODELS) * len(scales)
     for m_index, name in enumerate(MODELS):
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model, probe = _build(p, with_bn=name == "batch_norm")
         base = model.get_weights()
         for s_index, scale in enumerate(scales):

@@ -19,7 +19,7 @@ from studykit.experiments._data import noisy_digits
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import SPLIT_NAMES
 from studykit.experiments._measure import EVALUATION_COLUMNS, curve, final, overfitting_scores
-from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments._models import build_mlp, compile_classifier, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 SIZES = ("small", "medium", "large")
@@ -89,7 +89,6 @@ def _summary(p: CapacityParams, f: dict[str, float]) -> str:
 
 
 def run(p: CapacityParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import activations
 
@@ -98,7 +97,7 @@ def run(p: CapacityParams, progress: Progress) -> Result:
     findings: dict[str, float] = {}
     for size, part in progress.parts(p.sizes, lambda size: size_label(p.as_dict(), size)):
         # One MLP per size, the same data, Adam, measured in inference mode every epoch.
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = build_mlp(
             64, 10, hidden_layers(p, size), seed=p.seed, output_activation=activations.softmax
         )

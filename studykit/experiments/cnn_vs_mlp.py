@@ -19,7 +19,7 @@ from pydantic import Field
 from studykit.experiments._data import random_shifts, shift_images
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._measure import EVALUATION_COLUMNS, final, loss_and_accuracy, predict
-from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments._models import build_mlp, compile_classifier, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result
 
 MODELS = ("cnn", "mlp")
@@ -141,7 +141,6 @@ def _summary(p: CnnVsMlpParams, f: dict[str, float]) -> str:
 
 
 def run(p: CnnVsMlpParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import datasets
 
@@ -161,7 +160,7 @@ def run(p: CnnVsMlpParams, progress: Progress) -> Result:
     trained = {}
     for name, part in progress.parts(MODELS, names.get, within=(0.0, 0.94)):
         # The CNN and the MLP on the same digits, measured on original and shifted ones.
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = reuse(compile_classifier(builders[name](p), p.learning_rate))
         fitted = fit(
             model,

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from studykit.experiments._fit import frame
+from studykit.experiments._models import set_random_seed
 from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
 # (label, n, k, s, p): the notes' and interviews' usual cases.
@@ -247,9 +248,8 @@ def _summary(p: ConvArithmeticParams, f: dict[str, float]) -> str:
 
 
 def run(p: ConvArithmeticParams, progress: Progress) -> Result:
-    import keras
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     progress(0.05, "출력 크기 공식과 Keras 비교")
     sizes = _sizes(p)
     progress(0.35, "곱의 합 확인")

@@ -24,7 +24,7 @@ from pydantic import Field, field_validator
 
 from studykit.experiments._batch_losses import batch_loss_recorder
 from studykit.experiments._fit import fit, frame
-from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments._models import build_mlp, reuse, set_random_seed
 from studykit.experiments.base import Experiment, Params, Progress, Result, distinct
 
 LearningRate = Annotated[float, Field(ge=1e-4, le=10.0)]
@@ -167,12 +167,11 @@ def _regression_data(p: LearningRateParams):
 
 
 def _network(p: LearningRateParams, progress: Progress, start: float):
-    import keras
 
     from studykit import losses, optimizers
 
     x, y = _regression_data(p)
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = build_mlp(8, 1, [16], "tanh", "glorot_uniform", p.seed, output_activation=None)
     optimizer = optimizers.SGD(learning_rate=p.network_learning_rates[0])
     model.compile(optimizer=optimizer, loss=losses.MeanSquaredError(), jit_compile=False)
@@ -185,7 +184,7 @@ def _network(p: LearningRateParams, progress: Progress, start: float):
     for index, lr in enumerate(p.network_learning_rates):
         model.set_weights(initial)
         optimizer.learning_rate = lr
-        keras.utils.set_random_seed(p.seed)  # the same batch order for every learning rate
+        set_random_seed(p.seed)  # the same batch order for every learning rate
         recorder = batch_loss_recorder(len(x), p.batch_size, labels={"lr": lr})
         guard = fit(
             model,

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from studykit.experiments._fit import fit, frame
 from studykit.experiments._labels import josa
-from studykit.experiments._models import reuse
+from studykit.experiments._models import reuse, set_random_seed
 from studykit.experiments.base import Experiment, Params, Progress, Result
 
 LOSS_NAMES = {"mse": "평균제곱오차 (MSE)", "ce": "교차 엔트로피 (cross-entropy)"}
@@ -94,7 +94,7 @@ def _recovery(p: LossFunctionsParams, name: str, progress: Progress):
     from studykit import activations, initializers, optimizers
 
     x, y = _classification_data(p)
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = keras.Sequential(
         [
             keras.Input((1,)),
@@ -168,7 +168,7 @@ def _fit_line(p: LossFunctionsParams, name: str, x, y, progress: Progress) -> tu
 
     from studykit import initializers, losses, optimizers
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = keras.Sequential(
         [
             keras.Input((1,)),

@@ -26,7 +26,7 @@ from pydantic import Field, field_validator
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import by_loss, loss_text
 from studykit.experiments._measure import EVALUATION_COLUMNS, curve, final, rises
-from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments._models import build_mlp, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "cosine_restarts")
@@ -126,7 +126,6 @@ def _summary(p: LRSchedulesParams, findings: dict[str, float]) -> str:
 
 
 def run(p: LRSchedulesParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import callbacks, datasets, optimizers
 
@@ -146,7 +145,7 @@ def run(p: LRSchedulesParams, progress: Progress) -> Result:
                     "learning_rate": float(lr),
                 }
             )
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = build_mlp(64, 10, [p.width] * p.hidden_layers, "relu", "he_normal", p.seed)
         model.compile(
             optimizer=optimizers.SGD(schedule, momentum=p.momentum),

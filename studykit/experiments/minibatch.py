@@ -23,7 +23,7 @@ from studykit.experiments._batch_losses import batch_loss_recorder
 from studykit.experiments._charts import thin
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import loss_text
-from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments._models import build_mlp, reuse, set_random_seed
 from studykit.experiments.base import Experiment, Invalid, Params, Progress, Result
 
 
@@ -70,7 +70,7 @@ def run(p: MinibatchParams, progress: Progress) -> Result:
 
     x, y = _data(p)
     sizes = (1, p.batch_size, p.samples)
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = build_mlp(16, 4, [16], "relu", "he_normal", p.seed)
     optimizer = optimizers.SGD(learning_rate=p.learning_rate)
     model.compile(
@@ -90,7 +90,7 @@ def run(p: MinibatchParams, progress: Progress) -> Result:
     seconds: dict[int, float] = {}
     for size, cost in zip(sizes, work):
         model.set_weights(initial)
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         recorder = batch_loss_recorder(p.samples, size, labels={"batch_size": size})
         before = int(keras.ops.convert_to_numpy(optimizer.iterations))
         started = time.perf_counter()

@@ -26,7 +26,7 @@ from studykit.experiments._decision_boundary import (
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import ACTIVATION_NAMES
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
-from studykit.experiments._models import ACTIVATIONS, build_mlp, reuse
+from studykit.experiments._models import ACTIVATIONS, build_mlp, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
@@ -91,7 +91,7 @@ def run(p: NonlinearityParams, progress: Progress) -> Result:
     findings: dict[str, float] = {}
     models = {}
     for name, part in progress.parts(("linear", p.activation), KOREAN_NAMES.get, within=(0, 0.9)):
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = _build(p, None if name == "linear" else name)
         model.compile(
             optimizer=optimizers.Adam(p.learning_rate),

@@ -22,7 +22,7 @@ from pydantic import Field, field_validator
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import OPTIMIZER_NAMES, by_loss, loss_text
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
-from studykit.experiments._models import build_mlp, reuse
+from studykit.experiments._models import build_mlp, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -108,15 +108,13 @@ def _summary(p: OptimizerTrainingParams, findings: dict[str, float], steps: int)
 def run(p: OptimizerTrainingParams, progress: Progress) -> Result:
     import math
 
-    import keras
-
     from studykit import datasets
 
     data = datasets.digits(seed=p.seed)
     steps = p.epochs * math.ceil(len(data.x_train) / p.batch_size)
     rows, findings, warnings = [], {}, []
     for name, part in progress.parts(p.optimizers, KOREAN_NAMES.get):
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = build_mlp(64, 10, [p.width] * p.hidden_layers, "relu", "he_normal", p.seed)
         model.compile(
             optimizer=_optimizer(name, p),

@@ -29,7 +29,7 @@ from studykit.experiments._measure import (
     first_epoch_reaching,
     rises,
 )
-from studykit.experiments._models import build_mlp, restart, reuse
+from studykit.experiments._models import build_mlp, restart, reuse, set_random_seed
 from studykit.experiments.base import Experiment, Params, Progress, Result, distinct
 
 SCALINGS = ("raw", "standardized", "minmax")
@@ -127,13 +127,12 @@ def _summary(p: PreprocessingParams, findings: dict[str, float]) -> str:
 
 
 def run(p: PreprocessingParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import datasets, optimizers
 
     data = datasets.digits(seed=p.seed)
     features = _scaled(data, p)
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = build_mlp(64, 10, [p.hidden_units], "relu", "he_normal", p.seed)
     start_weights = model.get_weights()
     model.compile(

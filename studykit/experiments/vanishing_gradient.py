@@ -24,12 +24,14 @@ from pydantic import Field, field_validator
 
 from studykit.experiments._fit import divergence_warning, fit, frame, history_rows
 from studykit.experiments._labels import ACTIVATION_NAMES
+from studykit.experiments._measure import final
 from studykit.experiments._models import (
     ACTIVATIONS,
     INITIALIZERS,
     build_mlp,
     default_initializer,
     reuse,
+    set_random_seed,
 )
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
@@ -101,7 +103,6 @@ def _summary(p: VanishingGradientParams, findings: dict[str, float]) -> str:
 
 
 def run(p: VanishingGradientParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import callbacks, datasets, optimizers
 
@@ -111,7 +112,7 @@ def run(p: VanishingGradientParams, progress: Progress) -> Result:
     findings: dict[str, float] = {}
     for activation, part in progress.parts(p.activations, KOREAN_NAMES.get):
         # 1. The same deep MLP with this activation (and its usual initializer).
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         initializer = default_initializer(activation) if p.initializer == "auto" else p.initializer
         model = build_mlp(16, 4, [p.width] * p.depth, activation, initializer, p.seed)
         model.compile(
@@ -121,7 +122,9 @@ def run(p: VanishingGradientParams, progress: Progress) -> Result:
             jit_compile=False,
         )
         model = reuse(model)
-        # 2. Plain SGD, Keras' own validation; kernel-gradient norms per layer every epoch.
+        # 2. Plain SGD; the validation set measured in inference mode every epoch (one call,
+        # not Keras' validation_data, which builds a pipeline per epoch); kernel-gradient
+        # norms per layer every epoch.
         grads = callbacks.GradientNormLogger(data.x_train[probe], data.y_train[probe])
         fitted = fit(
             model,
@@ -131,17 +134,19 @@ def run(p: VanishingGradientParams, progress: Progress) -> Result:
             batch_size=p.batch_size,
             seed=p.seed,
             shuffle="keras",
-            validation=(data.x_val, data.y_val),
+            measure={"validation": (data.x_val, data.y_val)},
             progress=part,
             callbacks=[grads],
         )
         grad_rows += [
             {"activation": activation, "initializer": initializer, **r} for r in grads.records
         ]
-        history += history_rows(fitted.history, activation=activation)
+        history += history_rows(fitted.history, activation=activation)  # training mode
+        history += fitted.scores.rows(activation=activation)  # validation, from epoch 0
         warnings += divergence_warning(KOREAN_NAMES[activation], fitted.guard)
-        val_accuracy = fitted.history.get("val_accuracy") or [float("nan")]
-        findings[f"final_accuracy.{activation}"] = float(val_accuracy[-1])
+        findings[f"final_accuracy.{activation}"] = final(
+            fitted.scores.records, "validation", "accuracy"
+        )
         findings[f"final_loss.{activation}"] = float(fitted.history["loss"][-1])
         findings[f"diverged.{activation}"] = float(fitted.diverged)
     gradients = frame(

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from studykit.experiments._data import noisy_digits
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._measure import EVALUATION_COLUMNS, overfitting_scores
-from studykit.experiments._models import build_mlp, compile_classifier, reuse
+from studykit.experiments._models import build_mlp, compile_classifier, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 REGULARIZERS = ("none", "l1", "l2", "decoupled")
@@ -79,7 +79,6 @@ def _kernels(model) -> np.ndarray:
 
 
 def _build(p: WeightDecayParams, name: str):
-    import keras
 
     from studykit import activations, regularizers
 
@@ -87,7 +86,7 @@ def _build(p: WeightDecayParams, name: str):
         "l1": lambda: regularizers.L1(p.l1),
         "l2": lambda: regularizers.L2(p.l2),
     }
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = build_mlp(
         64,
         10,

@@ -30,7 +30,14 @@ from pydantic import Field, field_validator
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._labels import ACTIVATION_NAMES, josa
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
-from studykit.experiments._models import ACTIVATIONS, INITIALIZERS, build_mlp, restart, reuse
+from studykit.experiments._models import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    build_mlp,
+    restart,
+    reuse,
+    set_random_seed,
+)
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
@@ -142,11 +149,10 @@ def _fresh_weights(model, initializer: str, seed: int) -> list[np.ndarray]:
 
 
 def _train_curves(p: WeightInitParams, data, progress: Progress):
-    import keras
 
     from studykit import optimizers
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     model = build_mlp(64, 10, [p.units] * p.train_depth, "relu", "he_normal", p.seed)
     model.compile(
         optimizer=optimizers.SGD(p.learning_rate),
@@ -182,7 +188,7 @@ def _symmetry(p: WeightInitParams, data, progress: Progress):
 
     from studykit import activations, initializers, optimizers
 
-    keras.utils.set_random_seed(p.seed)
+    set_random_seed(p.seed)
     hidden = [p.units] * 2
     model = keras.Sequential(
         [keras.Input((64,))]

@@ -26,7 +26,7 @@ from studykit.experiments._decision_boundary import (
 )
 from studykit.experiments._fit import divergence_warning, fit, frame
 from studykit.experiments._measure import EVALUATION_COLUMNS, final
-from studykit.experiments._models import ACTIVATIONS, default_initializer, reuse
+from studykit.experiments._models import ACTIVATIONS, default_initializer, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result
 
 ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
@@ -95,7 +95,6 @@ def _summary(p: XorParams, findings: dict[str, float]) -> str:
 
 
 def run(p: XorParams, progress: Progress) -> Result:
-    import keras
 
     from studykit import datasets, losses, optimizers
 
@@ -106,7 +105,7 @@ def run(p: XorParams, progress: Progress) -> Result:
     history, grid, corner_rows, warnings = [], [], [], []
     findings: dict[str, float] = {}
     for kind, part in progress.parts(("linear", "mlp"), MODEL_NAMES.get):
-        keras.utils.set_random_seed(p.seed)
+        set_random_seed(p.seed)
         model = _build(p, kind)
         model.compile(
             optimizer=optimizers.Adam(p.learning_rate),

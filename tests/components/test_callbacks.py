@@ -33,6 +33,27 @@ def test_gradient_norm_matches_the_closed_form_of_linear_regression():
     assert [r["epoch"] for r in logger.records] == [0, 1, 2]
 
 
+def test_the_traced_probe_gives_the_eager_gradients_and_is_traced_once():
+    from studykit._gradients import loss_and_gradients, traced_loss_and_gradients
+
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential(
+        [keras.Input((3,)), *(keras.layers.Dense(8, activation="tanh") for _ in range(4))]
+        + [keras.layers.Dense(1)]
+    )
+    loss = keras.losses.get("mse")
+    _, eager = loss_and_gradients(model, X, Y, loss)
+    for _ in range(3):
+        _, traced = traced_loss_and_gradients(model, X, Y, loss)
+    for a, b in zip(eager, traced, strict=True):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(b), keras.ops.convert_to_numpy(a), rtol=1e-5, atol=1e-7
+        )
+    if keras.backend.backend() == "tensorflow":
+        (step,) = model.__dict__["_studykit_traced_gradient_steps"].values()
+        assert step.experimental_get_tracing_count() == 1
+
+
 def stats_model(kernel_value, bias_value, activation):
     model = keras.Sequential(
         [

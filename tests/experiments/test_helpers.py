@@ -264,6 +264,55 @@ def test_a_reused_twin_trains_to_the_same_weights_as_a_new_model():
         np.testing.assert_array_equal(u, v)
 
 
+def test_numpy_batches_are_the_generators_batches_in_one_pipeline():
+    pytest.importorskip("tensorflow")
+    x, y = _toy(50)  # 16, 16, 16, 2 per epoch
+    generator = _fit.batches(x, y, 16, seed=5)
+    pipeline = list(_fit.numpy_batches(x, y, 16, seed=5, epochs=3).as_numpy_iterator())
+    assert len(pipeline) == 12
+    for got_x, got_y in pipeline:
+        want_x, want_y = next(generator)
+        np.testing.assert_array_equal(got_x, want_x)
+        np.testing.assert_array_equal(got_y, want_y)
+
+
+def _seed_state() -> tuple:
+    import random
+
+    from keras.src.utils import rng_utils
+
+    return (
+        random.random(),
+        float(np.random.random()),
+        rng_utils.get_random_seed(),
+        keras.ops.convert_to_numpy(keras.random.uniform((3,))).tolist(),
+    )
+
+
+def test_set_random_seed_seeds_like_keras_and_keeps_the_traced_steps():
+    x, y = _toy()
+    keras.utils.set_random_seed(11)
+    keras_state = _seed_state()
+    _models.set_random_seed(11)
+    assert _seed_state() == keras_state
+    if keras.backend.backend() == "tensorflow":
+        from tensorflow.python.eager import context
+
+        assert context.global_seed() == 11
+        assert _fit.keras_order(50, 16).tolist() == _fit.keras_order(50, 16).tolist()
+    # The same run twice in one process gives the same weights: no random kernel carries
+    # state from the first run into the second.
+    runs = []
+    for _ in range(2):
+        _models.set_random_seed(3)
+        model = _models.build_mlp(3, 2, [8], "relu", seed=3, dropout=0.5)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=False)
+        _fit.fit(model, x, y, epochs=2, batch_size=16, seed=3, shuffle="keras")
+        runs.append(model.get_weights())
+    for u, v in zip(*runs, strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
 def test_models_of_another_shape_or_optimizer_are_not_twins():
     a, b = _classifier(), _classifier(lr=0.5)
     assert _models.structure(a) == _models.structure(b)  # the learning rate is a variable
