@@ -297,15 +297,16 @@ def _epoch_report(progress: Progress, epochs: int, scores, quiet: bool):
 
 
 def _epoch_points(epoch: int, logs: dict, scores) -> list[dict]:
-    if scores is not None:
-        return [r for r in scores.records if r["epoch"] == epoch]
-    rows = []
+    """The curve points of one epoch: the evaluator's inference-mode rows, and Keras' logs
+    for the splits the evaluator does not measure (the training-mode running means)."""
+    rows = [r for r in scores.records if r["epoch"] == epoch] if scores is not None else []
+    measured = {r["split"] for r in rows}
     for key, value in logs.items():
         split = "validation" if key.startswith("val_") else "train"
-        rows.append(
-            {"epoch": epoch, "split": split, "metric": key.removeprefix("val_"), "value": value}
-        )
-    return [{**r, "value": float(r["value"])} for r in rows]
+        if split not in measured:
+            metric = key.removeprefix("val_")
+            rows.append({"epoch": epoch, "split": split, "metric": metric, "value": float(value)})
+    return rows
 
 
 def divergence_warning(

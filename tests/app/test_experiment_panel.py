@@ -105,9 +105,10 @@ def test_curves_are_drawn_every_epoch_and_a_rerun_says_the_result_is_stored(monk
     at.slider(key="p-epochs").set_value(3)
     _run_button(at).click().run()
     assert not at.exception and not at.error
-    # Redrawn after every epoch of each model (sigmoid, then ReLU) while it trains.
-    assert len(drawn) == 2 * 3
-    assert [max(r["epoch"] for r in rows) for rows in drawn[:3]] == [1, 2, 3]
+    # Drawn before training (epoch 0, measured) and after every epoch of each model
+    # (sigmoid, then ReLU) while it trains.
+    assert len(drawn) == 2 * (1 + 3)
+    assert [max(r["epoch"] for r in rows) for rows in drawn[:4]] == [0, 1, 2, 3]
     assert [len(rows) for rows in drawn] == sorted(len(rows) for rows in drawn)
     assert {r["series"] for r in drawn[-1]} == {"시그모이드(sigmoid)", "ReLU"}
     assert {r["split"] for r in drawn[-1]} == {"train", "validation"}
