@@ -7,7 +7,6 @@ import streamlit as st
 from studykit.ui import resources
 
 st.set_page_config(page_title="studykit · 딥러닝 면접 대비", page_icon="📚", layout="wide")
-resources.start_keras_import()  # in the background: pages never wait for it
 
 PAGES = Path(__file__).parent / "app_pages"
 
@@ -29,3 +28,6 @@ navigation = st.navigation(
     }
 )
 navigation.run()
+# Keras imports in the background once the first page is drawn (importing it alongside
+# would slow that page down several times on a small CPU); pages never wait for it.
+resources.start_keras_import()

@@ -6,9 +6,16 @@
    (Playwright) and time from process start until the topic table is shown; the same for a
    deep link to a topic page (until its first question's answer box is shown). Median of
    --repeats fresh servers. Keras must not be needed for either.
-2. In one server: run the vanishing-gradient experiment once, then reload the page and press
+2. The first 실행 on a fresh server (Keras imports in the background from server start): open
+   the 활성화 함수 page's ReLU card and its experiment (vanishing_gradient, default preset),
+   press 실행 10 s after the server started, or as soon as the button is shown; time from the
+   click to the first progress and to the chart. Median of --repeats fresh servers each.
+3. In one server: run the vanishing-gradient experiment once, then reload the page and press
    실행 with the same settings --reruns times (cached result); report the server's RSS before,
    after the first run, and its peak and last values over the reruns (memory growth).
+4. The app's memory after every experiment has run once, in one process doing what the
+   server does: Kiwi (the answer check) loaded, then every experiment's default preset
+   through the app's cached runner; resident and peak RSS.
 Writes benchmarks/results/app.md.
 """
 
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -84,7 +92,7 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def time_to_interactive(browser, path: str, ready_text: str | None, ready_role: str | None):
+def time_to_interactive(browser, path: str, ready_text, ready_role: str | None):
     with tempfile.TemporaryDirectory() as folder:
         process, url, started = start_server(Path(folder) / "db.sqlite3")
         try:
@@ -102,6 +110,60 @@ def time_to_interactive(browser, path: str, ready_text: str | None, ready_role: 
             process.wait()
 
 
+# The progress bar moved, or a chart is drawn (a run can finish between two polls).
+FIRST_PROGRESS = """() => {
+  const bar = document.querySelector('[data-testid="stProgress"] [role="progressbar"]');
+  const value = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
+  return value > 0 || document.querySelector('.vega-embed canvas, .vega-embed svg') !== null;
+}"""
+
+
+def open_experiment(page, url: str):
+    """The 활성화 함수 page's ReLU card with its experiment form open; returns the form."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{url}/activation", timeout=120_000)
+    card = page.get_by_test_id("stExpander").filter(has_text="ReLU를 많이 쓰는").first
+    card.locator("summary").wait_for(timeout=120_000)
+    if card.locator("details").get_attribute("open") is None:
+        card.locator("summary").click()  # only the topic's first question starts open
+    form = card.get_by_test_id("stForm")
+    try:  # a reloaded page keeps its session, and with it an experiment already open
+        form.wait_for(timeout=3_000)
+    except PlaywrightTimeout:
+        card.get_by_text("실험으로 확인하기").click()
+        form.wait_for(timeout=120_000)
+    return form
+
+
+def first_run(browser, press_after_s: float | None) -> tuple[float, float]:
+    """(click → first progress, click → chart) of the first 실행 on a fresh server, pressed
+    ``press_after_s`` after the server started (None: as soon as the button is shown)."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, url, started = start_server(Path(folder) / "db.sqlite3")
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            form = open_experiment(page, url)
+            if press_after_s is not None:
+                time.sleep(max(0.0, started + press_after_s - time.perf_counter()))
+            clicked = time.perf_counter()
+            form.get_by_role("button", name="실행").click()
+            page.wait_for_function(FIRST_PROGRESS, timeout=180_000, polling=20)
+            progress = time.perf_counter() - clicked
+            page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
+            page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
+            chart = time.perf_counter() - clicked
+            page.close()
+            print(
+                f"first 실행 after {press_after_s} s: {progress:.2f} s, {chart:.2f} s",
+                file=sys.stderr,
+            )
+            return progress, chart
+        finally:
+            process.terminate()
+            process.wait()
+
+
 def memory_over_reruns(browser, reruns: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         process, url, _ = start_server(Path(folder) / "db.sqlite3")
@@ -110,10 +172,7 @@ def memory_over_reruns(browser, reruns: int) -> dict[str, float]:
             before = rss_mb(process.pid)
             samples = []
             for _ in range(reruns + 1):
-                page.goto(f"{url}/activation")
-                card = page.get_by_test_id("stExpander").first
-                card.get_by_text("실험으로 확인하기").click()
-                form = card.get_by_test_id("stForm")
+                form = open_experiment(page, url)
                 form.get_by_label("층당 뉴런 수 (width)").fill("8")
                 form.get_by_label("데이터 수 (samples)").fill("128")
                 form.get_by_role("button", name="실행").click()
@@ -130,6 +189,33 @@ def memory_over_reruns(browser, reruns: int) -> dict[str, float]:
             process.wait()
 
 
+EVERY_EXPERIMENT = """
+import os, resource, sys
+from studykit import experiments
+from studykit.quiz import analyser
+analyser.start_loading()
+for name in experiments.names():
+    experiments.run_cached(name, preset="default")
+import time
+for _ in range(1200):  # at most 2 minutes
+    if analyser.is_loaded():
+        break
+    time.sleep(0.1)
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+print(rss / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def memory_after_every_experiment() -> tuple[float, float]:
+    """(RSS, peak RSS) in MB of one process that ran every default preset, Kiwi loaded."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_EXPERIMENT], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    rss, peak = done.stdout.split()[-2:]
+    return float(rss), float(peak)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -139,13 +225,19 @@ def main() -> int:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-        home = [time_to_interactive(browser, "/", "주제 19개", None) for _ in range(args.repeats)]
+        home = [
+            time_to_interactive(browser, "/", re.compile(r"주제 \d+개"), None)
+            for _ in range(args.repeats)
+        ]
         topic = [
             time_to_interactive(browser, "/activation", None, "textbox")
             for _ in range(args.repeats)
         ]
+        after_10s = [first_run(browser, 10.0) for _ in range(args.repeats)]
+        at_once = [first_run(browser, None) for _ in range(args.repeats)]
         memory = memory_over_reruns(browser, args.reruns)
         browser.close()
+    every_rss, every_peak = memory_after_every_experiment()
     lines = [
         f"Command: `python benchmarks/bench_app.py --repeats {args.repeats} --reruns {args.reruns}`"
         f" ({os.cpu_count()} CPU cores)",
@@ -156,11 +248,19 @@ def main() -> int:
         f"{statistics.median(home):.2f} s |",
         f"| server start → interactive topic page, deep link (median of {args.repeats}) | "
         f"{statistics.median(topic):.2f} s |",
+        *(
+            f"| first 실행, pressed {when}: click → {what} (median of {args.repeats}) | "
+            f"{statistics.median(run[index] for run in runs):.2f} s |"
+            for when, runs in (("10 s after server start", after_10s), ("at once", at_once))
+            for index, what in enumerate(("first progress", "chart"))
+        ),
         f"| server RSS before any experiment | {memory['before']:.0f} MB |",
         f"| RSS after the first experiment run (TensorFlow loaded) | "
         f"{memory['first_run']:.0f} MB |",
         f"| peak RSS over {args.reruns} reruns with the same settings | {memory['peak']:.0f} MB |",
         f"| RSS after the last rerun | {memory['last']:.0f} MB |",
+        f"| RSS after every experiment's default ran once, Kiwi loaded (peak) | "
+        f"{every_rss:.0f} MB ({every_peak:.0f} MB) |",
     ]
     table = "\n".join(lines)
     print(table)

@@ -97,7 +97,6 @@ def topic_page(topic_id: str) -> None:
             "있는지, 오류가 없는지 확인하세요."
         )
         return
-    analyser.start_loading()
     st.title(topic.title)
     st.caption(topic.summary)
     store = resources.store()
@@ -116,3 +115,4 @@ def topic_page(topic_id: str) -> None:
             status=statuses.get(question.id) if store is not None else False,
             statuses=statuses,
         )
+    analyser.start_loading()  # after the cards: drawing the page comes first
