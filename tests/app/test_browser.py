@@ -95,7 +95,7 @@ def test_review_rate_undo_and_rate_again_in_chromium(server, browser):
     )
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(f"{url}/review", timeout=90_000)
-    page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
+    page.get_by_text("복습할 카드 1장").wait_for(timeout=90_000)  # slow under a full parallel run
     page.get_by_role("textbox").first.fill(
         "MSE와 시그모이드를 쓰면 기울기가 작아져 학습이 느립니다."
     )
@@ -149,7 +149,7 @@ def test_review_keyboard_shortcuts_in_chromium(server, browser):
     store.record_review(question, 1, topic="loss", when=now_utc() - timedelta(days=2))
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(f"{url}/review", timeout=90_000)
-    page.get_by_text("복습할 카드 1장").wait_for(timeout=30_000)
+    page.get_by_text("복습할 카드 1장").wait_for(timeout=90_000)  # slow under a full parallel run
     box = page.get_by_role("textbox").first
     box.fill("교차 엔트로피는 시그모이드와 함께 쓰면 기울기가 크게 남아 학습이 빠릅니다.")
     box.press("Control+Enter")  # while typing: commits the text and reveals the answer
