@@ -24,65 +24,16 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str, float]:
-    port = free_port()
-    env = {**os.environ, "STUDYKIT_DB": str(db), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            return process, url, started
-        except OSError:
-            time.sleep(0.05)
+sys.path.insert(0, str(ROOT / "tests" / "app"))
+from live_app import BROWSER_ARGS, CHROMIUM, FIRST_PROGRESS, start_server  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -108,14 +59,6 @@ def time_to_interactive(browser, path: str, ready_text, ready_role: str | None):
         finally:
             process.terminate()
             process.wait()
-
-
-# The progress bar moved, or a chart is drawn (a run can finish between two polls).
-FIRST_PROGRESS = """() => {
-  const bar = document.querySelector('[data-testid="stProgress"] [role="progressbar"]');
-  const value = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
-  return value > 0 || document.querySelector('.vega-embed canvas, .vega-embed svg') !== null;
-}"""
 
 
 def open_experiment(page, url: str):
@@ -224,7 +167,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
         home = [
             time_to_interactive(browser, "/", re.compile(r"주제 \d+개"), None)
             for _ in range(args.repeats)

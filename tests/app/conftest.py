@@ -1,16 +1,6 @@
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 import streamlit as st
-
-ROOT = Path(__file__).parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+from live_app import BROWSER_ARGS, CHROMIUM, start_server
 
 
 @pytest.fixture
@@ -27,46 +17,13 @@ def db_path(tmp_path, monkeypatch):
 # Chromium per module; each module skips itself when Chromium is missing.
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "progress.sqlite3"
-    port = free_port()
-    env = {**os.environ, "STUDYKIT_DB": str(db), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start within 60 s")
+    try:
+        process, url, _ = start_server(db)
+    except RuntimeError as error:
+        pytest.fail(str(error))
     yield url, db
     process.terminate()
     process.wait(timeout=20)
@@ -79,15 +36,7 @@ def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=BROWSER_ARGS,
         )
         yield launched
         launched.close()

@@ -9,24 +9,16 @@ import json
 import os
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from live_app import CHROMIUM, FIRST_PROGRESS, ROOT
 
 from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store
 
-ROOT = Path(__file__).parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 pytestmark = pytest.mark.browser
-# True once the experiment panel shows progress beyond its start, or a chart.
-FIRST_PROGRESS = """() => {
-  const bar = document.querySelector('[data-testid="stProgress"] [role="progressbar"]');
-  const value = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
-  return value > 0 || document.querySelector('.vega-embed canvas, .vega-embed svg') !== null;
-}"""
 
 if not CHROMIUM.exists():
     if os.environ.get("STUDYKIT_REQUIRE_BROWSER") == "1":

@@ -7,12 +7,10 @@ artifacts/screenshots/phone_*.png.
 """
 
 import os
-from pathlib import Path
 
 import pytest
+from live_app import CHROMIUM, ROOT
 
-ROOT = Path(__file__).parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
