@@ -12,6 +12,7 @@ validates the parameters, lends traced models (``_models.lending``), reports pro
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import importlib
 import json
@@ -124,6 +125,7 @@ def run(
     started = time.perf_counter()
     with _models.lending():
         result = experiment.runner(validated, tracker)
+    _return_freed_memory()
     tracker(1.0, "완료")
     result.name = name
     result.params = validated.as_dict()
@@ -131,6 +133,15 @@ def run(
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()
     return result
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap a run freed back to the OS (glibc keeps it otherwise: about 80 MB after
+    every experiment has run once). A few ms; a no-op where glibc is not the C library."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _CACHE: OrderedDict[tuple[str, str], Result] = OrderedDict()

@@ -173,7 +173,10 @@ def restart(model, weights: Sequence[np.ndarray], seed: int) -> None:
 
 # --- reusing traced models -------------------------------------------------------------------
 
-_POOL_SIZE = 32  # idle traced models kept (least recently used dropped first)
+# Idle traced models kept, least recently used dropped first. Each holds a few MB of traced
+# graphs; 12 covers an experiment and its A/B twin runs (a default preset uses at most 6)
+# within the app's memory budget (benchmarks/bench_app.py).
+_POOL_SIZE = 12
 _POOL: OrderedDict[str, list] = OrderedDict()
 _POOL_LOCK = threading.Lock()
 _LENT: contextvars.ContextVar[list | None] = contextvars.ContextVar("lent", default=None)
