@@ -1,3 +1,3 @@
-from studykit.ui import topic_page
+from studykit.ui.pages import topic_page
 
 topic_page("adaptive")

@@ -1,3 +1,3 @@
-from studykit.ui import home_page
+from studykit.ui.pages import home_page
 
 home_page()

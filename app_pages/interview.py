@@ -1,3 +1,3 @@
-from studykit.ui import interview_page
+from studykit.ui.coach import interview_page
 
 interview_page()

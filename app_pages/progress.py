@@ -1,3 +1,3 @@
-from studykit.ui import progress_page
+from studykit.ui.progress_page import progress_page
 
 progress_page()

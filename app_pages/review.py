@@ -1,3 +1,3 @@
-from studykit.ui import review_page
+from studykit.ui.review import review_page
 
 review_page()

@@ -1,3 +1,3 @@
-from studykit.ui import search_page
+from studykit.ui.search import search_page
 
 search_page()

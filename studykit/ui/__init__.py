@@ -1,16 +1,5 @@
-"""The Streamlit user interface: the only studykit package that imports streamlit."""
+"""The Streamlit user interface: the only studykit package that imports streamlit.
 
-from studykit.ui.coach import interview_page
-from studykit.ui.pages import home_page, topic_page
-from studykit.ui.progress_page import progress_page
-from studykit.ui.review import review_page
-from studykit.ui.search import search_page
-
-__all__ = [
-    "home_page",
-    "interview_page",
-    "progress_page",
-    "review_page",
-    "search_page",
-    "topic_page",
-]
+Each file in app_pages/ imports its page function from the module that defines it, so a
+page imports only what it draws (the home page needs neither the charts nor the coach).
+"""
