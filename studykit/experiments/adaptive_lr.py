@@ -14,8 +14,9 @@ step 1, and even more a few steps later.
 The gradient stream does not depend on the parameters (a noisy linear loss L_t(θ) = g_t·θ), so
 every optimizer sees exactly the same gradients and only its rule differs. SGD, AdaGrad,
 RMSProp and Adam are studykit.optimizers driven with ``apply_gradients`` on a keras.Variable of
-shape (2,). AdaGrad's accumulator starts at 0 as in the book and the paper (Keras' default
-initial_accumulator_value is 0.1, which would dominate the small parameter's sum).
+shape (2,) (``studykit._gradients.optimizer_path``). AdaGrad's accumulator starts at 0 as in
+the book and the paper (Keras' default initial_accumulator_value is 0.1, which would dominate
+the small parameter's sum).
 """
 
 from __future__ import annotations
@@ -103,22 +104,19 @@ def _adam_numpy(p: AdaptiveLrParams, gradients: np.ndarray, corrected: bool) -> 
 
 
 def run(p: AdaptiveLrParams, progress: Progress) -> Result:
-    import keras
+    from keras import ops
+
+    from studykit._gradients import optimizer_path
 
     gradients = _gradients(p)
-    names = list(p.optimizers)
-    variables = {n: keras.Variable(np.zeros(2, dtype="float32"), name=n) for n in names}
-    optimizers = {n: _optimizer(n, p) for n in names}
-    positions = {n: [np.zeros(2)] for n in names}
-    block = max(1, p.steps // 10)
-    for step in range(p.steps):
-        gradient = keras.ops.convert_to_tensor(gradients[step].astype("float32"))
-        for n in names:
-            optimizers[n].apply_gradients([(gradient, variables[n])])
-            positions[n].append(keras.ops.convert_to_numpy(variables[n]).astype(np.float64))
-        if (step + 1) % block == 0:
-            progress(0.95 * (step + 1) / p.steps, f"{step + 1}/{p.steps}번 갱신")
-    paths = {n: np.array(positions[n]) for n in names}
+    paths = {}
+
+    def gradient(step, _position):  # the same stream wherever the parameters are
+        return ops.take(gradients, step, axis=0)
+
+    for n, part in progress.parts(p.optimizers, NAMES.get, within=(0.0, 0.95)):
+        paths[n] = optimizer_path(_optimizer(n, p), np.zeros(2), p.steps, gradient)
+        part(1.0, f"{NAMES[n]}: {p.steps}번 갱신")
     paths["adam_uncorrected"] = _adam_numpy(p, gradients, corrected=False)
     reference = _adam_numpy(p, gradients, corrected=True)
 
@@ -157,7 +155,7 @@ def run(p: AdaptiveLrParams, progress: Progress) -> Result:
         findings[f"small_to_large_step.{n}"] = float(
             step_sizes[:, 1].mean() / step_sizes[:, 0].mean()
         )
-    if "adam" in names:
+    if "adam" in p.optimizers:
         corrected = sizes["adam"][:, 0]
         uncorrected = sizes["adam_uncorrected"][:, 0]
         ratio = uncorrected / corrected

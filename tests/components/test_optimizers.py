@@ -367,3 +367,28 @@ def test_invalid_range_message_gives_the_range():
         so.SGD(momentum=1.0)
     with pytest.raises(ValueError, match=r"learning_rate must be in \(0, inf\), got 0\.0"):
         so.Adam(learning_rate=0.0)
+
+
+@pytest.mark.parametrize("name", ["SGD", "AdaGrad", "RMSProp", "Adam"])
+def test_optimizer_path_repeats_the_eager_updates(name):
+    """The traced loop (TensorFlow) or the eager one steps exactly like apply_gradients in
+    Python, with a gradient that depends on the position (a bowl x²/20 + y²)."""
+    from studykit._gradients import optimizer_path
+
+    def gradient(_step, xy):
+        return [xy[0] / 10.0, 2.0 * xy[1]]
+
+    start = np.array([-7.0, 2.0])
+    path = optimizer_path(getattr(so, name)(learning_rate=0.1), start, 25, gradient)
+
+    optimizer = getattr(so, name)(learning_rate=0.1)
+    variable = keras.Variable(start.astype("float32"))
+    expected = [start]
+    for _ in range(25):
+        xy = keras.ops.convert_to_numpy(variable).astype(np.float64)
+        update = np.array(gradient(0, xy)).astype("float32")
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(update), variable)])
+        expected.append(keras.ops.convert_to_numpy(variable).astype(np.float64))
+    assert path.shape == (26, 2)
+    np.testing.assert_allclose(path, np.array(expected), rtol=1e-6, atol=1e-7)
+    assert optimizer_path(getattr(so, name)(), start, 0, gradient).tolist() == [start.tolist()]
