@@ -16,6 +16,7 @@ import ctypes
 import dataclasses
 import importlib
 import json
+import os
 import pkgutil
 import threading
 import time
@@ -33,6 +34,7 @@ from studykit.experiments.base import (
     ProgressFn,
     Result,
     as_progress,
+    bounds,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "presets",
     "run",
     "run_cached",
+    "warm_up",
 ]
 
 # Every public module of this package defines EXPERIMENT (an Experiment) named like the module.
@@ -123,7 +126,7 @@ def run(
     validated = experiment.validate(_values(experiment, preset, params))
     tracker = as_progress(progress)
     started = time.perf_counter()
-    with _models.lending():
+    with _RUNNING, _models.lending():
         result = experiment.runner(validated, tracker)
     _return_freed_memory()
     tracker(1.0, "완료")
@@ -133,6 +136,56 @@ def run(
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()
     return result
+
+
+# One run at a time in a process: runs set the global random seeds (Python, NumPy, Keras,
+# TensorFlow), so two at once would draw from each other's generators. A warm-up holds it too.
+_RUNNING = threading.RLock()
+_WARMED: set[tuple[str, str]] = set()
+WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
+
+
+def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Thread | None:
+    """Trace ``name``'s models for these parameters in a background thread, so that the
+    learner's first ``run`` with them finds traced twins (``_models.reuse``) instead of
+    spending seconds tracing (the first run of an experiment takes 2-4 times as long).
+
+    The thread imports Keras if needed, then runs the experiment once with the fewest epochs
+    allowed (usually one): the models, batch size and data keep their shapes, so its traces
+    are the ones the full run needs. Only on TensorFlow, where twins are lent. A run started
+    meanwhile waits for it (one run at a time). Returns the thread, or None where there is
+    nothing to do: no ``epochs`` parameter, invalid parameters, the same parameters warmed
+    before, or warm-ups turned off (``STUDYKIT_WARM_UP=0``).
+    """
+    experiment = get(name)
+    if os.environ.get(WARM_UP_ENV, "1") == "0" or "epochs" not in experiment.params.model_fields:
+        return None
+    fewest = bounds(experiment.params, "epochs")[0] or 1
+    try:
+        values = experiment.validate({**_values(experiment, preset, params), "epochs": fewest})
+    except ParameterError:
+        return None
+    key = (name, json.dumps(values.as_dict(), sort_keys=True))
+    with _CACHE_LOCK:
+        if key in _WARMED:
+            return None
+        _WARMED.add(key)
+
+    def trace() -> None:
+        try:
+            import keras  # noqa: F401 - waits for an import already under way
+
+            if not _models._reusable_backend():
+                return
+            with _RUNNING, _models.lending():
+                experiment.runner(values, as_progress(None))
+            _return_freed_memory()
+        except Exception:  # the learner's own run will show what is wrong
+            return
+
+    thread = threading.Thread(target=trace, name=f"warm-up-{name}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _return_freed_memory() -> None:

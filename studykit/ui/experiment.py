@@ -199,6 +199,7 @@ def experiment_panel(name: str, preset: str, key: str, look_at: str | None = Non
     """
     experiment = experiments.get(name)
     resources.start_keras_import()
+    experiments.warm_up(name, preset)  # traces its models while the learner reads the form
     st.markdown(f"**실험: {experiment.title}**")
     if look_at:
         st.caption(look_at)

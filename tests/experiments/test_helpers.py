@@ -399,3 +399,20 @@ def test_thin_keeps_every_kth_step_of_each_series_within_the_row_limit():
     b = by_series[by_series.series == "b"]["step"]
     assert 2 <= len(b) < 30 and b.min() == 0 and b.max() == 2900
     assert by_series[by_series.series == "a"]["step"].max() == 2999
+
+
+def test_a_warm_up_traces_the_models_once_and_leaves_the_findings_alone(monkeypatch):
+    monkeypatch.setenv(experiments.WARM_UP_ENV, "0")
+    assert experiments.warm_up("xor", preset="tiny") is None
+    monkeypatch.setenv(experiments.WARM_UP_ENV, "1")
+    assert experiments.warm_up("optimizer_paths") is None  # nothing to trace: no epochs
+    cold = experiments.run("xor", preset="tiny").findings
+    monkeypatch.setattr(experiments, "_WARMED", set())
+    monkeypatch.setattr(_models, "_POOL", type(_models._POOL)())
+    thread = experiments.warm_up("xor", preset="tiny")
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert experiments.warm_up("xor", preset="tiny") is None  # once per parameter set
+    if keras.backend.backend() == "tensorflow":  # twins are lent on TensorFlow only
+        assert sum(len(twins) for twins in _models._POOL.values()) > 0
+    assert experiments.run("xor", preset="tiny").findings == cold
