@@ -5,11 +5,14 @@
 1. Start `streamlit run app.py` on a free port, open the home page in Debian's Chromium
    (Playwright) and time from process start until the topic table is shown; the same for a
    deep link to a topic page (until its first question's answer box is shown). Median of
-   --repeats fresh servers. Keras must not be needed for either.
+   --repeats fresh servers. Keras must not be needed for either. The floor: the same for a
+   one-line Streamlit page (what Streamlit and Chromium alone take here). Then, in a warm
+   server, the topic page reached from the home page's sidebar.
 2. The first 실행 on a fresh server (Keras imports in the background from server start): open
    the 활성화 함수 page's ReLU card and its experiment (vanishing_gradient, default preset),
-   press 실행 10 s after the server started, or as soon as the button is shown; time from the
-   click to the first progress and to the chart. Median of --repeats fresh servers each.
+   press 실행 10 s after the server started, as soon as the button is shown, or 40 s after
+   (Keras imported and the panel's warm-up done); time from the click to the first progress
+   and to the chart. Median of --repeats fresh servers each.
 3. In one server: run the vanishing-gradient experiment once, then reload the page and press
    실행 with the same settings --reruns times (cached result); report the server's RSS before,
    after the first run, and its peak and last values over the reruns (memory growth).
@@ -43,9 +46,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def time_to_interactive(browser, path: str, ready_text, ready_role: str | None):
+# The floor: a Streamlit app that only writes the text the home page is timed by.
+FLOOR_APP = 'import streamlit as st\nst.write("주제 20개")\n'
+
+
+def time_to_interactive(browser, path: str, ready_text, ready_role: str | None, floor=False):
     with tempfile.TemporaryDirectory() as folder:
-        process, url, started = start_server(Path(folder) / "db.sqlite3")
+        app = Path(folder) / "floor.py"
+        app.write_text(FLOOR_APP, encoding="utf-8")
+        process, url, started = start_server(
+            Path(folder) / "db.sqlite3", **({"app": app} if floor else {})
+        )
         try:
             page = browser.new_page()
             page.goto(url + path)
@@ -54,6 +65,27 @@ def time_to_interactive(browser, path: str, ready_text, ready_role: str | None):
             else:
                 page.get_by_role(ready_role).first.wait_for(timeout=120_000)
             elapsed = time.perf_counter() - started
+            page.close()
+            return elapsed
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def topic_after_home(browser) -> float:
+    """Seconds from clicking the 활성화 함수 topic in the sidebar of a loaded home page until
+    its first answer box is shown (the server already warm, as when a learner browses)."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, url, _ = start_server(Path(folder) / "db.sqlite3")
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_text(re.compile(r"주제 \d+개")).first.wait_for(timeout=120_000)
+            time.sleep(3)  # the first page's background imports settle
+            clicked = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_text("활성화 함수").first.click()
+            page.get_by_role("textbox").first.wait_for(timeout=120_000)
+            elapsed = time.perf_counter() - clicked
             page.close()
             return elapsed
         finally:
@@ -176,8 +208,14 @@ def main() -> int:
             time_to_interactive(browser, "/activation", None, "textbox")
             for _ in range(args.repeats)
         ]
+        floor = [
+            time_to_interactive(browser, "/", re.compile(r"주제 \d+개"), None, floor=True)
+            for _ in range(args.repeats)
+        ]
+        browsing = [topic_after_home(browser) for _ in range(args.repeats)]
         after_10s = [first_run(browser, 10.0) for _ in range(args.repeats)]
         at_once = [first_run(browser, None) for _ in range(args.repeats)]
+        after_40s = [first_run(browser, 40.0) for _ in range(args.repeats)]
         memory = memory_over_reruns(browser, args.reruns)
         browser.close()
     every_rss, every_peak = memory_after_every_experiment()
@@ -191,10 +229,18 @@ def main() -> int:
         f"{statistics.median(home):.2f} s |",
         f"| server start → interactive topic page, deep link (median of {args.repeats}) | "
         f"{statistics.median(topic):.2f} s |",
+        f"| floor: server start → a one-line Streamlit page (median of {args.repeats}) | "
+        f"{statistics.median(floor):.2f} s |",
+        f"| topic page from the home page's sidebar, server warm (median of {args.repeats}) | "
+        f"{statistics.median(browsing):.2f} s |",
         *(
             f"| first 실행, pressed {when}: click → {what} (median of {args.repeats}) | "
             f"{statistics.median(run[index] for run in runs):.2f} s |"
-            for when, runs in (("10 s after server start", after_10s), ("at once", at_once))
+            for when, runs in (
+                ("10 s after server start", after_10s),
+                ("at once", at_once),
+                ("40 s after server start (Keras imported, warm-up done)", after_40s),
+            )
             for index, what in enumerate(("first progress", "chart"))
         ),
         f"| server RSS before any experiment | {memory['before']:.0f} MB |",

@@ -12,6 +12,7 @@ validates the parameters, lends traced models (``_models.lending``), reports pro
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import importlib
@@ -21,6 +22,7 @@ import pkgutil
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from studykit.experiments import _models
@@ -126,7 +128,7 @@ def run(
     validated = experiment.validate(_values(experiment, preset, params))
     tracker = as_progress(progress)
     started = time.perf_counter()
-    with _RUNNING, _models.lending():
+    with _one_at_a_time(), _models.lending():
         result = experiment.runner(validated, tracker)
     _return_freed_memory()
     tracker(1.0, "완료")
@@ -141,8 +143,25 @@ def run(
 # One run at a time in a process: runs set the global random seeds (Python, NumPy, Keras,
 # TensorFlow), so two at once would draw from each other's generators. A warm-up holds it too.
 _RUNNING = threading.RLock()
+_WAITING = [0]  # runs waiting for _RUNNING
 _WARMED: set[tuple[str, str]] = set()
 WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
+
+
+@contextlib.contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """Hold ``_RUNNING`` for a run; a warm-up holding it gives way at its next report."""
+    with _CACHE_LOCK:
+        _WAITING[0] += 1
+    try:
+        _RUNNING.acquire()
+    finally:
+        with _CACHE_LOCK:
+            _WAITING[0] -= 1
+    try:
+        yield
+    finally:
+        _RUNNING.release()
 
 
 def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Thread | None:
@@ -152,10 +171,11 @@ def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Th
 
     The thread imports Keras if needed, then runs the experiment once with the fewest epochs
     allowed (usually one): the models, batch size and data keep their shapes, so its traces
-    are the ones the full run needs. Only on TensorFlow, where twins are lent. A run started
-    meanwhile waits for it (one run at a time). Returns the thread, or None where there is
-    nothing to do: no ``epochs`` parameter, invalid parameters, the same parameters warmed
-    before, or warm-ups turned off (``STUDYKIT_WARM_UP=0``).
+    are the ones the full run needs. Only on TensorFlow, where twins are lent. A learner's
+    run started meanwhile stops it at its next progress report (and then reuses what it
+    traced), so a warm-up never delays a run by more than one report. Returns the thread,
+    or None where there is nothing to do: no ``epochs`` parameter, invalid parameters, the
+    same parameters warmed before, or warm-ups turned off (``STUDYKIT_WARM_UP=0``).
     """
     experiment = get(name)
     if os.environ.get(WARM_UP_ENV, "1") == "0" or "epochs" not in experiment.params.model_fields:
@@ -175,10 +195,10 @@ def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Th
         try:
             import keras  # noqa: F401 - waits for an import already under way
 
-            if not _models._reusable_backend():
+            if not _models._reusable_backend() or _WAITING[0]:
                 return
             with _RUNNING, _models.lending():
-                experiment.runner(values, as_progress(None))
+                experiment.runner(values, Progress(cancelled=lambda: _WAITING[0] > 0))
             _return_freed_memory()
         except Exception:  # the learner's own run will show what is wrong
             return

@@ -38,9 +38,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db: Path, timeout_s: float = 60) -> tuple[subprocess.Popen, str, float]:
-    """``streamlit run app.py`` with its progress in ``db``; returns (process, url, the
-    perf_counter time it was started) once the server answers its health check. Raises
+def start_server(
+    db: Path, timeout_s: float = 60, app: Path = ROOT / "app.py"
+) -> tuple[subprocess.Popen, str, float]:
+    """``streamlit run app.py`` (or another ``app``) with its progress in ``db``; returns
+    (process, url, the perf_counter time it was started) once the server answers its health
+    check. Raises
     RuntimeError (and stops the server) when it does not answer within ``timeout_s``."""
     port = free_port()
     env = {**os.environ, "STUDYKIT_DB": str(db), "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -49,7 +52,7 @@ def start_server(db: Path, timeout_s: float = 60) -> tuple[subprocess.Popen, str
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(app),
         "--server.headless",
         "true",
         "--server.port",

@@ -416,3 +416,9 @@ def test_a_warm_up_traces_the_models_once_and_leaves_the_findings_alone(monkeypa
     if keras.backend.backend() == "tensorflow":  # twins are lent on TensorFlow only
         assert sum(len(twins) for twins in _models._POOL.values()) > 0
     assert experiments.run("xor", preset="tiny").findings == cold
+    # A run started during a warm-up waits for it (or stops it): the seeds stay its own.
+    monkeypatch.setattr(experiments, "_WARMED", set())
+    thread = experiments.warm_up("xor", preset="tiny")
+    assert experiments.run("xor", preset="tiny").findings == cold
+    thread.join(timeout=120)
+    assert not thread.is_alive()
