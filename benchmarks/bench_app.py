@@ -25,6 +25,7 @@ Writes benchmarks/results/app.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -50,47 +52,50 @@ def rss_mb(pid: int) -> float:
 FLOOR_APP = 'import streamlit as st\nst.write("주제 20개")\n'
 
 
-def time_to_interactive(browser, path: str, ready_text, ready_role: str | None, floor=False):
+@contextlib.contextmanager
+def fresh_server(app_source: str | None = None) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """A new server with an empty progress database, serving app.py (or ``app_source``);
+    yields (process, url, start time) and stops the server afterwards."""
     with tempfile.TemporaryDirectory() as folder:
-        app = Path(folder) / "floor.py"
-        app.write_text(FLOOR_APP, encoding="utf-8")
-        process, url, started = start_server(
-            Path(folder) / "db.sqlite3", **({"app": app} if floor else {})
-        )
+        app = {}
+        if app_source is not None:
+            app["app"] = Path(folder) / "app.py"
+            app["app"].write_text(app_source, encoding="utf-8")
+        process, url, started = start_server(Path(folder) / "db.sqlite3", **app)
         try:
-            page = browser.new_page()
-            page.goto(url + path)
-            if ready_text:
-                page.get_by_text(ready_text).first.wait_for(timeout=120_000)
-            else:
-                page.get_by_role(ready_role).first.wait_for(timeout=120_000)
-            elapsed = time.perf_counter() - started
-            page.close()
-            return elapsed
+            yield process, url, started
         finally:
             process.terminate()
             process.wait()
+
+
+def time_to_interactive(browser, path: str, ready_text, ready_role: str | None, floor=False):
+    with fresh_server(FLOOR_APP if floor else None) as (_, url, started):
+        page = browser.new_page()
+        page.goto(url + path)
+        if ready_text:
+            page.get_by_text(ready_text).first.wait_for(timeout=120_000)
+        else:
+            page.get_by_role(ready_role).first.wait_for(timeout=120_000)
+        elapsed = time.perf_counter() - started
+        page.close()
+        return elapsed
 
 
 def topic_after_home(browser) -> float:
     """Seconds from clicking the 활성화 함수 topic in the sidebar of a loaded home page until
     its first answer box is shown (the server already warm, as when a learner browses)."""
-    with tempfile.TemporaryDirectory() as folder:
-        process, url, _ = start_server(Path(folder) / "db.sqlite3")
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            page.get_by_text(re.compile(r"주제 \d+개")).first.wait_for(timeout=120_000)
-            time.sleep(3)  # the first page's background imports settle
-            clicked = time.perf_counter()
-            page.get_by_test_id("stSidebarNav").get_by_text("활성화 함수").first.click()
-            page.get_by_role("textbox").first.wait_for(timeout=120_000)
-            elapsed = time.perf_counter() - clicked
-            page.close()
-            return elapsed
-        finally:
-            process.terminate()
-            process.wait()
+    with fresh_server() as (_, url, _):
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_text(re.compile(r"주제 \d+개")).first.wait_for(timeout=120_000)
+        time.sleep(3)  # the first page's background imports settle
+        clicked = time.perf_counter()
+        page.get_by_test_id("stSidebarNav").get_by_text("활성화 함수").first.click()
+        page.get_by_role("textbox").first.wait_for(timeout=120_000)
+        elapsed = time.perf_counter() - clicked
+        page.close()
+        return elapsed
 
 
 def open_experiment(page, url: str):
@@ -114,54 +119,43 @@ def open_experiment(page, url: str):
 def first_run(browser, press_after_s: float | None) -> tuple[float, float]:
     """(click → first progress, click → chart) of the first 실행 on a fresh server, pressed
     ``press_after_s`` after the server started (None: as soon as the button is shown)."""
-    with tempfile.TemporaryDirectory() as folder:
-        process, url, started = start_server(Path(folder) / "db.sqlite3")
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            form = open_experiment(page, url)
-            if press_after_s is not None:
-                time.sleep(max(0.0, started + press_after_s - time.perf_counter()))
-            clicked = time.perf_counter()
-            form.get_by_role("button", name="실행").click()
-            page.wait_for_function(FIRST_PROGRESS, timeout=180_000, polling=20)
-            progress = time.perf_counter() - clicked
-            page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
-            page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
-            chart = time.perf_counter() - clicked
-            page.close()
-            print(
-                f"first 실행 after {press_after_s} s: {progress:.2f} s, {chart:.2f} s",
-                file=sys.stderr,
-            )
-            return progress, chart
-        finally:
-            process.terminate()
-            process.wait()
+    with fresh_server() as (_, url, started):
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        form = open_experiment(page, url)
+        if press_after_s is not None:
+            time.sleep(max(0.0, started + press_after_s - time.perf_counter()))
+        clicked = time.perf_counter()
+        form.get_by_role("button", name="실행").click()
+        page.wait_for_function(FIRST_PROGRESS, timeout=180_000, polling=20)
+        progress = time.perf_counter() - clicked
+        page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
+        page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
+        chart = time.perf_counter() - clicked
+        page.close()
+        print(
+            f"first 실행 after {press_after_s} s: {progress:.2f} s, {chart:.2f} s", file=sys.stderr
+        )
+        return progress, chart
 
 
 def memory_over_reruns(browser, reruns: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder:
-        process, url, _ = start_server(Path(folder) / "db.sqlite3")
-        try:
-            page = browser.new_page()
-            before = rss_mb(process.pid)
-            samples = []
-            for _ in range(reruns + 1):
-                form = open_experiment(page, url)
-                form.get_by_label("층당 뉴런 수 (width)").fill("8")
-                form.get_by_label("데이터 수 (samples)").fill("128")
-                form.get_by_role("button", name="실행").click()
-                page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
-                samples.append(rss_mb(process.pid))
-            return {
-                "before": before,
-                "first_run": samples[0],
-                "peak": max(samples[1:]),
-                "last": samples[-1],
-            }
-        finally:
-            process.terminate()
-            process.wait()
+    with fresh_server() as (process, url, _):
+        page = browser.new_page()
+        before = rss_mb(process.pid)
+        samples = []
+        for _ in range(reruns + 1):
+            form = open_experiment(page, url)
+            form.get_by_label("층당 뉴런 수 (width)").fill("8")
+            form.get_by_label("데이터 수 (samples)").fill("128")
+            form.get_by_role("button", name="실행").click()
+            page.get_by_text("검증 정확도").first.wait_for(timeout=180_000)
+            samples.append(rss_mb(process.pid))
+        return {
+            "before": before,
+            "first_run": samples[0],
+            "peak": max(samples[1:]),
+            "last": samples[-1],
+        }
 
 
 EVERY_EXPERIMENT = """
