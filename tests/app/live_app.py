@@ -43,8 +43,8 @@ def start_server(
 ) -> tuple[subprocess.Popen, str, float]:
     """``streamlit run app.py`` (or another ``app``) with its progress in ``db``; returns
     (process, url, the perf_counter time it was started) once the server answers its health
-    check. Raises
-    RuntimeError (and stops the server) when it does not answer within ``timeout_s``."""
+    check. Raises RuntimeError (and stops the server) when it does not answer within
+    ``timeout_s``."""
     port = free_port()
     env = {**os.environ, "STUDYKIT_DB": str(db), "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [
