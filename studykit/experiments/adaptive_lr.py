@@ -13,10 +13,11 @@ step 1, and even more a few steps later.
 
 The gradient stream does not depend on the parameters (a noisy linear loss L_t(θ) = g_t·θ), so
 every optimizer sees exactly the same gradients and only its rule differs. SGD, AdaGrad,
-RMSProp and Adam are studykit.optimizers driven with ``apply_gradients`` on a keras.Variable of
-shape (2,) (``studykit._gradients.optimizer_path``). AdaGrad's accumulator starts at 0 as in
-the book and the paper (Keras' default initial_accumulator_value is 0.1, which would dominate
-the small parameter's sum).
+RMSProp and Adam are studykit.optimizers driven with ``apply_gradients``, each on a
+keras.Variable of shape (2,), side by side in one traced loop
+(``studykit._gradients.optimizer_paths``). AdaGrad's accumulator starts at 0 as in the book
+and the paper (Keras' default initial_accumulator_value is 0.1, which would dominate the small
+parameter's sum).
 """
 
 from __future__ import annotations
@@ -106,17 +107,17 @@ def _adam_numpy(p: AdaptiveLrParams, gradients: np.ndarray, corrected: bool) -> 
 def run(p: AdaptiveLrParams, progress: Progress) -> Result:
     from keras import ops
 
-    from studykit._gradients import optimizer_path
+    from studykit._gradients import optimizer_paths
 
     gradients = _gradients(p)
-    paths = {}
 
     def gradient(step, _position):  # the same stream wherever the parameters are
         return ops.take(gradients, step, axis=0)
 
-    for n, part in progress.parts(p.optimizers, NAMES.get, within=(0.0, 0.95)):
-        paths[n] = optimizer_path(_optimizer(n, p), np.zeros(2), p.steps, gradient)
-        part(1.0, f"{NAMES[n]}: {p.steps}번 갱신")
+    optimizers = [_optimizer(n, p) for n in p.optimizers]
+    traced = optimizer_paths(optimizers, np.zeros(2), p.steps, gradient)
+    paths = dict(zip(p.optimizers, traced, strict=True))
+    progress(0.95, f"옵티마이저 {len(optimizers)}개: {p.steps}번씩 갱신")
     paths["adam_uncorrected"] = _adam_numpy(p, gradients, corrected=False)
     reference = _adam_numpy(p, gradients, corrected=True)
 

@@ -14,6 +14,8 @@ Which form is followed (see docs/reference.md, "Where the textbook and Keras dif
 
 - The optimizers are studykit.optimizers (Keras-compatible), driven directly with
   ``optimizer.apply_gradients`` on a keras.Variable of shape (2,); gradients are analytic.
+  The six optimizers of a surface step side by side in one traced loop
+  (``studykit._gradients.optimizer_paths``), each on its own variable.
 - SGD, Momentum (v = μv − lr·g; x += v) and Adam (epsilon-hat form, ε = 1e-7) are the same
   rules in the book and in Keras, so those paths are the book's.
 - AdaGrad: the book starts the accumulator at h₀ = 0; Keras' default is
@@ -132,12 +134,13 @@ def surface_value(surface: str, x, y):
     return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
 
 
-def surface_gradient(surface: str, x: float, y: float) -> np.ndarray:
+def surface_gradient(surface: str, x, y) -> list:
+    """The gradient's two components, in plain arithmetic (numpy values or tensors)."""
     if surface == "bowl":
-        return np.array([x / 10.0, 2.0 * y])
+        return [x / 10.0, 2.0 * y]
     if surface == "saddle":
-        return np.array([2.0 * x, y**3 - y])
-    return np.array([-2.0 * (1.0 - x) - 400.0 * x * (y - x**2), 200.0 * (y - x**2)])
+        return [2.0 * x, y**3 - y]
+    return [-2.0 * (1.0 - x) - 400.0 * x * (y - x**2), 200.0 * (y - x**2)]
 
 
 def _optimizer(name: str, lr: float, h0: float):
@@ -162,22 +165,19 @@ def _steps(p: OptimizerPathsParams, surface: str) -> int:
     ]
 
 
-def _path(surface: str, optimizer, steps: int) -> tuple[np.ndarray, bool]:
-    """(steps + 1, 2) positions; stops early (diverged=True) when they stop being finite."""
-    import keras
+def _paths(surface: str, optimizers: list, steps: int) -> list[tuple[np.ndarray, bool]]:
+    """Per optimizer: (steps + 1, 2) positions, cut where they stop being finite or pass 1e6
+    (diverged=True), all traced in one call (``studykit._gradients.optimizer_paths``)."""
+    from studykit._gradients import optimizer_paths
 
-    start = np.array(SETUPS[surface]["start"], dtype="float32")
-    variable = keras.Variable(start, name="xy")
-    points = [start.astype(np.float64)]
-    for _ in range(steps):
-        x, y = points[-1]
-        gradient = surface_gradient(surface, x, y).astype("float32")
-        optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient), variable)])
-        point = keras.ops.convert_to_numpy(variable).astype(np.float64)
-        if not np.all(np.isfinite(point)) or np.max(np.abs(point)) > 1e6:
-            return np.array(points), True
-        points.append(point)
-    return np.array(points), False
+    def gradient(_step, xy):
+        return surface_gradient(surface, xy[0], xy[1])
+
+    paths = []
+    for path in optimizer_paths(optimizers, SETUPS[surface]["start"], steps, gradient):
+        bad = np.nonzero(~np.all(np.isfinite(path), axis=1) | (np.max(np.abs(path), axis=1) > 1e6))
+        paths.append((path[: bad[0][0]], True) if len(bad[0]) else (path, False))
+    return paths
 
 
 def _sign_changes(values: np.ndarray) -> int:
@@ -188,14 +188,21 @@ def _sign_changes(values: np.ndarray) -> int:
 def run(p: OptimizerPathsParams, progress: Progress) -> Result:
     rows, summary_rows, warnings = [], [], []
     findings: dict[str, float] = {}
-    jobs = [(s, o) for s in p.surfaces for o in p.optimizers]
-    total = sum(_steps(p, s) for s, _ in jobs)
+    total = sum(_steps(p, s) for s in p.surfaces)
     done = 0
-    for surface, name in jobs:
+    runs = []
+    for surface in p.surfaces:
+        rates = [SETUPS[surface]["lr"][name] * p.learning_rate_scale for name in p.optimizers]
+        optimizers = [
+            _optimizer(name, lr, p.adagrad_initial_accumulator)
+            for name, lr in zip(p.optimizers, rates, strict=True)
+        ]
+        paths = _paths(surface, optimizers, _steps(p, surface))
+        runs += zip([surface] * len(rates), p.optimizers, rates, paths, strict=True)
+        done += _steps(p, surface)
+        progress(0.95 * done / total, f"{SURFACE_NAMES[surface]}: 옵티마이저 {len(rates)}개")
+    for surface, name, lr, (path, diverged) in runs:
         setup = SETUPS[surface]
-        lr = setup["lr"][name] * p.learning_rate_scale
-        steps = _steps(p, surface)
-        path, diverged = _path(surface, _optimizer(name, lr, p.adagrad_initial_accumulator), steps)
         values = surface_value(surface, path[:, 0], path[:, 1])
         gaps = values - setup["f_min"]
         for step, ((x, y), value) in enumerate(zip(path, values)):
@@ -238,8 +245,6 @@ def run(p: OptimizerPathsParams, progress: Progress) -> Result:
                 f"{len(path) - 1}번 갱신 뒤 손실이 시작할 때보다 커졌습니다(발산). "
                 "학습률 배율을 낮춰 보세요."
             )
-        done += steps
-        progress(0.95 * done / total, f"{SURFACE_NAMES[surface]}: {OPTIMIZER_NAMES[name]}")
     return Result(
         frames={
             "trajectories": frame(rows, ["optimizer", "surface", "step", "x", "y", "loss", "gap"]),

@@ -392,3 +392,22 @@ def test_optimizer_path_repeats_the_eager_updates(name):
     assert path.shape == (26, 2)
     np.testing.assert_allclose(path, np.array(expected), rtol=1e-6, atol=1e-7)
     assert optimizer_path(getattr(so, name)(), start, 0, gradient).tolist() == [start.tolist()]
+
+
+def test_optimizer_paths_step_each_optimizer_as_if_it_were_alone():
+    """Several optimizers in one loop never touch each other's variable: each path equals
+    the path of that optimizer run on its own."""
+    from studykit._gradients import optimizer_path, optimizer_paths
+
+    def gradient(_step, xy):
+        return [xy[0] / 10.0, 2.0 * xy[1]]
+
+    names = ["SGD", "Momentum", "RMSProp", "Adam"]
+    start = np.array([-7.0, 2.0])
+    together = optimizer_paths(
+        [getattr(so, n)(learning_rate=0.1) for n in names], start, 20, gradient
+    )
+    assert together.shape == (len(names), 21, 2)
+    for name, path in zip(names, together, strict=True):
+        alone = optimizer_path(getattr(so, name)(learning_rate=0.1), start, 20, gradient)
+        np.testing.assert_allclose(path, alone, rtol=1e-6, atol=1e-7)
