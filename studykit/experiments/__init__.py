@@ -144,6 +144,7 @@ def run(
 # TensorFlow), so two at once would draw from each other's generators. A warm-up holds it too.
 _RUNNING = threading.RLock()
 _WAITING = [0]  # runs waiting for _RUNNING
+_WAITING_LOCK = threading.Lock()
 _WARMED: set[tuple[str, str]] = set()
 WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
 
@@ -151,12 +152,12 @@ WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
 @contextlib.contextmanager
 def _one_at_a_time() -> Iterator[None]:
     """Hold ``_RUNNING`` for a run; a warm-up holding it gives way at its next report."""
-    with _CACHE_LOCK:
+    with _WAITING_LOCK:
         _WAITING[0] += 1
     try:
         _RUNNING.acquire()
     finally:
-        with _CACHE_LOCK:
+        with _WAITING_LOCK:
             _WAITING[0] -= 1
     try:
         yield

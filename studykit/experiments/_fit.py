@@ -103,8 +103,10 @@ def _indexed_batches(x, y, orders: list[np.ndarray], batch_size: int, *, static:
     x, y = tf.constant(x), tf.constant(y)
     if static and n % batch_size == 0:
         rows = tf.constant(np.concatenate(orders).reshape(-1, batch_size))
-        return tf.data.Dataset.from_tensor_slices(rows).map(
-            lambda index: (tf.gather(x, index, axis=0), tf.gather(y, index, axis=0))
+        return (
+            tf.data.Dataset.from_tensor_slices(rows)
+            .map(lambda index: (tf.gather(x, index, axis=0), tf.gather(y, index, axis=0)))
+            .prefetch(tf.data.AUTOTUNE)
         )
     flat = tf.constant(np.concatenate(orders))
     starts = list(range(0, n, batch_size))
@@ -117,7 +119,7 @@ def _indexed_batches(x, y, orders: list[np.ndarray], batch_size: int, *, static:
         index = flat[begin[step] : begin[step] + size[step]]
         return tf.gather(x, index, axis=0), tf.gather(y, index, axis=0)
 
-    return tf.data.Dataset.range(len(starts) * len(orders)).map(batch)
+    return tf.data.Dataset.range(len(starts) * len(orders)).map(batch).prefetch(tf.data.AUTOTUNE)
 
 
 _ORDERS: dict[tuple, np.ndarray] = {}
