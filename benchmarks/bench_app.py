@@ -162,6 +162,8 @@ EVERY_EXPERIMENT = """
 import os, resource, sys
 from studykit import experiments
 from studykit.quiz import analyser
+from studykit.ui import resources
+resources.start_keras_import().join()  # as the server imports Keras
 analyser.start_loading()
 for name in experiments.names():
     experiments.run_cached(name, preset="default")

@@ -31,6 +31,7 @@ RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 Rate = Literal[RATES]  # type: ignore[valid-type]
 DEMO_SAMPLES = 3  # training-mode passes shown individually
 NETWORK_DEMO_ROWS = 200  # validation digits of the network demo (x 100 training-mode passes)
+NETWORK_DEMO_CHUNK = 10  # training-mode passes per call
 
 
 def key(rate: float) -> str:
@@ -165,11 +166,19 @@ def _layer_demo(p: DropoutParams, image: np.ndarray):
 
 
 def _network_demo(model, x: np.ndarray, passes: int = 100) -> dict[str, float]:
-    """Inference is deterministic; the mean of training-mode passes is close to it."""
+    """Inference is deterministic; the mean of training-mode passes is close to it.
+
+    The passes go through the model ``NETWORK_DEMO_CHUNK`` at a time: all 100 at once (20,000
+    rows through layers 256 wide) made TensorFlow's allocator keep about 170 MB for good.
+    """
     import keras
 
     first, second = predict(model, x), predict(model, x)
-    stacked = keras.ops.convert_to_numpy(model(np.tile(x, (passes, 1)), training=True))
+    chunks = [
+        model(np.tile(x, (min(NETWORK_DEMO_CHUNK, passes - done), 1)), training=True)
+        for done in range(0, passes, NETWORK_DEMO_CHUNK)
+    ]
+    stacked = np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks])
     stacked = stacked.reshape(passes, len(x), -1)
     mean = stacked.mean(axis=0)
     return {

@@ -4,10 +4,14 @@ for it; an experiment's first 실행 usually finds it loaded)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import json
+import os
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import streamlit as st
@@ -47,9 +51,46 @@ def start_keras_import() -> threading.Thread:
 
 def _import_keras() -> None:
     try:
-        importlib.import_module("keras")
+        with _without_jax_for_tensorflow():
+            importlib.import_module("keras")
     except Exception:  # an experiment will import it again and show the error
         return
+
+
+@contextlib.contextmanager
+def _without_jax_for_tensorflow() -> Iterator[None]:
+    """While Keras imports its TensorFlow backend, make ``import jax`` fail.
+
+    TensorFlow's tf.lite imports JAX whenever it is installed (the tests install it), which
+    costs the app about 110 MB of memory and a second of CPU for a backend it never uses;
+    tf.lite catches the ImportError. Does nothing when Keras is set up for another backend
+    (``KERAS_BACKEND`` or keras.json) or JAX is already imported.
+    """
+    if "jax" in sys.modules or _configured_backend() != "tensorflow":
+        yield
+        return
+    sys.modules["jax"] = None  # type: ignore[assignment]  # Python's "import blocked" marker
+    try:
+        yield
+    finally:
+        if sys.modules.get("jax", 0) is None:
+            del sys.modules["jax"]
+
+
+def _configured_backend() -> str:
+    """The backend Keras will load, read as Keras reads it: ``KERAS_BACKEND``, else the
+    "backend" of keras.json in ``KERAS_HOME`` (default ~/.keras, or /tmp/.keras where the
+    home folder is not writable), else TensorFlow."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    base = os.path.expanduser("~")
+    base = base if os.access(base, os.W_OK) else "/tmp"
+    home = os.environ.get("KERAS_HOME") or os.path.join(base, ".keras")
+    try:
+        with open(os.path.join(home, "keras.json"), encoding="utf-8") as file:
+            return str(json.load(file).get("backend", "tensorflow"))
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
 
 
 def keras_ready() -> bool:
