@@ -29,6 +29,38 @@ def predict(model, x: np.ndarray) -> np.ndarray:
     return keras.ops.convert_to_numpy(model(x, training=False))
 
 
+_TRACED_PREDICT = "_studykit_traced_predict"
+
+
+def traced_predict(model, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+    """``model.predict_on_batch(x)``: one traced inference call, much cheaper than eager layers
+    (``training=True``: the training-mode output, dropout on, as ``model(x, training=True)``).
+
+    On TensorFlow the traced call is a concrete function kept on the model per input shape
+    and called directly: ``predict_on_batch`` goes through tf.function's argument matching
+    and Keras' prediction loop on every call, about 2 ms of its 4.5 ms on these models (the
+    evaluator calls it every epoch). Elsewhere it is ``predict_on_batch``.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        if training:
+            return keras.ops.convert_to_numpy(model(x, training=True))
+        return np.asarray(model.predict_on_batch(x))
+    import tensorflow as tf
+
+    traced = model.__dict__.get(_TRACED_PREDICT)
+    if traced is None:
+        traced = {}
+        object.__setattr__(model, _TRACED_PREDICT, traced)  # not a tracked Keras attribute
+    key = (x.shape, str(x.dtype), training)
+    if key not in traced:
+        spec = tf.TensorSpec(x.shape, x.dtype)
+        call = tf.function(lambda x: model(x, training=training))
+        traced[key] = call.get_concrete_function(spec)
+    return traced[key](tf.constant(x)).numpy()
+
+
 def loss_and_accuracy(
     outputs: np.ndarray, y: np.ndarray, *, from_logits: bool = False
 ) -> tuple[float, float]:
@@ -85,8 +117,7 @@ def evaluator(splits: dict[str, tuple[np.ndarray, np.ndarray]], *, from_logits: 
             self.records: list[dict] = []
 
         def measure(self, epoch: int) -> None:
-            # One traced inference call for all splits (much cheaper than eager layers).
-            outputs = np.asarray(self.model.predict_on_batch(x_all))
+            outputs = traced_predict(self.model, x_all)
             for name, start, end in zip(names, bounds[:-1], bounds[1:], strict=True):
                 loss, accuracy = loss_and_accuracy(
                     outputs[start:end], splits[name][1], from_logits=from_logits

@@ -23,7 +23,12 @@ from pydantic import Field, field_validator
 
 from studykit.experiments._data import noisy_digits
 from studykit.experiments._fit import divergence_warning, fit, frame
-from studykit.experiments._measure import EVALUATION_COLUMNS, overfitting_scores, predict
+from studykit.experiments._measure import (
+    EVALUATION_COLUMNS,
+    overfitting_scores,
+    predict,
+    traced_predict,
+)
 from studykit.experiments._models import build_mlp, compile_classifier, reuse, set_random_seed
 from studykit.experiments.base import Curves, Experiment, Params, Progress, Result, distinct
 
@@ -168,17 +173,20 @@ def _layer_demo(p: DropoutParams, image: np.ndarray):
 def _network_demo(model, x: np.ndarray, passes: int = 100) -> dict[str, float]:
     """Inference is deterministic; the mean of training-mode passes is close to it.
 
-    The passes go through the model ``NETWORK_DEMO_CHUNK`` at a time: all 100 at once (20,000
-    rows through layers 256 wide) made TensorFlow's allocator keep about 170 MB for good.
+    The passes go through the model ``NETWORK_DEMO_CHUNK`` at a time, in a traced call: all
+    100 at once (20,000 rows through layers 256 wide) made TensorFlow's allocator keep about
+    170 MB for good.
     """
-    import keras
-
     first, second = predict(model, x), predict(model, x)
-    chunks = [
-        model(np.tile(x, (min(NETWORK_DEMO_CHUNK, passes - done), 1)), training=True)
-        for done in range(0, passes, NETWORK_DEMO_CHUNK)
-    ]
-    stacked = np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks])
+    chunk = np.tile(x, (NETWORK_DEMO_CHUNK, 1))
+    stacked = np.concatenate(
+        [
+            traced_predict(
+                model, chunk[: len(x) * min(NETWORK_DEMO_CHUNK, passes - done)], training=True
+            )
+            for done in range(0, passes, NETWORK_DEMO_CHUNK)
+        ]
+    )
     stacked = stacked.reshape(passes, len(x), -1)
     mean = stacked.mean(axis=0)
     return {

@@ -95,6 +95,21 @@ def test_evaluator_records_every_epoch_from_zero_for_a_logit_model():
     assert scores.rows(model="mlp")[0] == {"model": "mlp", **scores.records[0]}
 
 
+def test_traced_predict_equals_predict_on_batch_and_keeps_one_trace_per_shape():
+    x = np.random.default_rng(3).normal(size=(40, 8)).astype("float32")
+    model = _models.build_mlp(8, 3, [16], "relu", seed=0, dropout=0.5)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=False)
+    for _ in range(2):
+        np.testing.assert_array_equal(_measure.traced_predict(model, x), model.predict_on_batch(x))
+    np.testing.assert_array_equal(
+        _measure.traced_predict(model, x[:10]), model.predict_on_batch(x[:10])
+    )
+    training = [_measure.traced_predict(model, x, training=True) for _ in range(2)]
+    assert not np.array_equal(*training)  # dropout on: a new mask every call
+    if keras.backend.backend() == "tensorflow":
+        assert len(model.__dict__["_studykit_traced_predict"]) == 3  # 2 shapes + training mode
+
+
 def test_first_epoch_reaching_and_final():
     assert _measure.first_epoch_reaching([0.1, 0.4, 0.6, 0.9], 0.5) == 2.0
     assert _measure.first_epoch_reaching([2.0, 1.0, 0.5], 0.8, below=True) == 2.0
