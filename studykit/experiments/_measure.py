@@ -5,9 +5,10 @@ every ``fit``; on these tiny models that costs more than the training itself. Ke
 ``accuracy`` in ``History`` is also a running average over the epoch's batches in *training*
 mode (dropout and augmentation on), so it cannot be compared with a validation accuracy to
 measure overfitting; the book (Deep Learning from Scratch, ch. 6) also evaluates the
-training set with dropout off. ``evaluator`` instead runs one ``predict_on_batch``
-(inference mode, traced once per model) over fixed data sets before training and after
-every epoch: cheap, comparable across splits, and every curve gets its epoch-0 point.
+training set with dropout off. ``evaluator`` instead runs one traced inference call
+(``traced_predict``, traced once per model and input shape) over fixed data sets before
+training and after every epoch: cheap, comparable across splits, and every curve gets its
+epoch-0 point.
 
 Nothing here imports Keras at module level (the registry must stay light).
 """
