@@ -47,6 +47,17 @@ def loss_and_gradients(model: keras.Model, x, y, loss_fn):
 _TRACED_STEPS = "_studykit_traced_gradient_steps"
 
 
+def kept_on(model, attribute: str) -> dict:
+    """A dict stored on ``model`` under ``attribute``, created on first use: traced functions
+    kept per model, freed with it. Set past Keras' attribute tracking, which would try to
+    track the dict's functions as the model's own state."""
+    kept = model.__dict__.get(attribute)
+    if kept is None:
+        kept = {}
+        object.__setattr__(model, attribute, kept)
+    return kept
+
+
 def traced_loss_and_gradients(model: keras.Model, x, y, loss_fn):
     """``loss_and_gradients`` as one traced call on TensorFlow; elsewhere the same function.
 
@@ -59,10 +70,7 @@ def traced_loss_and_gradients(model: keras.Model, x, y, loss_fn):
         return loss_and_gradients(model, x, y, loss_fn)
     import tensorflow as tf
 
-    steps = model.__dict__.get(_TRACED_STEPS)
-    if steps is None:
-        steps = {}
-        object.__setattr__(model, _TRACED_STEPS, steps)  # not a tracked Keras attribute
+    steps = kept_on(model, _TRACED_STEPS)
     if loss_fn not in steps:
         steps[loss_fn] = tf.function(
             lambda x, y: loss_and_gradients(model, x, y, loss_fn), reduce_retracing=True
@@ -134,11 +142,12 @@ def optimizer_paths(optimizers, start, steps: int, gradient):
     from keras import ops
 
     start = np.asarray(start, dtype="float32")
+    starts = np.repeat(start[None, None], len(optimizers), axis=0).astype(np.float64)
     variables = [keras.Variable(start) for _ in optimizers]
     for optimizer, variable in zip(optimizers, variables, strict=True):
         optimizer.build([variable])
     if steps == 0 or not optimizers:
-        return np.repeat(start[None, None], len(optimizers), axis=0).astype(np.float64)
+        return starts
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -169,5 +178,4 @@ def optimizer_paths(optimizers, start, steps: int, gradient):
                 optimizer.apply_gradients([(ops.convert_to_tensor(update), variable)])
                 positions.append(ops.convert_to_numpy(variable))
             path.append(positions)
-    starts = np.repeat(start[None, None], len(optimizers), axis=0)
-    return np.concatenate([starts, np.asarray(path)], axis=1).astype(np.float64)
+    return np.concatenate([starts, np.asarray(path, dtype=np.float64)], axis=1)

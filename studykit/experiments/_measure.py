@@ -50,10 +50,9 @@ def traced_predict(model, x: np.ndarray, *, training: bool = False) -> np.ndarra
         return np.asarray(model.predict_on_batch(x))
     import tensorflow as tf
 
-    traced = model.__dict__.get(_TRACED_PREDICT)
-    if traced is None:
-        traced = {}
-        object.__setattr__(model, _TRACED_PREDICT, traced)  # not a tracked Keras attribute
+    from studykit._gradients import kept_on
+
+    traced = kept_on(model, _TRACED_PREDICT)
     key = (x.shape, str(x.dtype), training)
     if key not in traced:
         spec = tf.TensorSpec(x.shape, x.dtype)
