@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,30 +52,39 @@ def start_keras_import() -> threading.Thread:
 
 def _import_keras() -> None:
     try:
-        with _without_jax_for_tensorflow():
+        with _blocked(_unused_by_the_app()):
             importlib.import_module("keras")
     except Exception:  # an experiment will import it again and show the error
         return
 
 
-@contextlib.contextmanager
-def _without_jax_for_tensorflow() -> Iterator[None]:
-    """While Keras imports its TensorFlow backend, make ``import jax`` fail.
+def _unused_by_the_app() -> list[str]:
+    """What Keras' import pulls in only for parts of Keras the app never uses.
 
-    TensorFlow's tf.lite imports JAX whenever it is installed (the tests install it), which
-    costs the app about 110 MB of memory and a second of CPU for a backend it never uses;
-    tf.lite catches the ImportError. Does nothing when Keras is set up for another backend
-    (``KERAS_BACKEND`` or keras.json) or JAX is already imported.
+    ``keras.wrappers`` imports scikit-learn (with SciPy's statistics: about 1.3 s of CPU) for
+    its scikit-learn estimators; without it they raise "scikit-learn is not installed" when
+    used, which the app never does (its experiments import scikit-learn's datasets
+    themselves, later, and that works as usual). TensorFlow's tf.lite imports JAX whenever
+    it is installed (the tests install it): about 110 MB and a second of CPU for a backend
+    that is not the one in use. Both catch the ImportError.
     """
-    if "jax" in sys.modules or _configured_backend() != "tensorflow":
-        yield
-        return
-    sys.modules["jax"] = None  # type: ignore[assignment]  # Python's "import blocked" marker
+    blocked = ["sklearn"]
+    if _configured_backend() == "tensorflow":
+        blocked.append("jax")
+    return [name for name in blocked if name not in sys.modules]
+
+
+@contextlib.contextmanager
+def _blocked(names: list[str]) -> Iterator[None]:
+    """Make ``import name`` fail (ImportError) for each of ``names`` until the block ends."""
+    for name in names:
+        sys.modules[name] = None  # type: ignore[assignment]  # Python's "import blocked" marker
     try:
         yield
     finally:
-        if sys.modules.get("jax", 0) is None:
-            del sys.modules["jax"]
+        for name in names:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 def _configured_backend() -> str:
@@ -91,6 +101,39 @@ def _configured_backend() -> str:
             return str(json.load(file).get("backend", "tensorflow"))
     except (OSError, ValueError, AttributeError):
         return "tensorflow"
+
+
+_KIWI_THREAD: list[threading.Thread] = []
+IDLE_POLL_S = 0.5
+
+
+def start_answer_check_loading() -> None:
+    """Load Kiwi (the answer check's analyser) in the background once the app is idle.
+
+    Kiwi holds the GIL for its whole load (about 2.5 s on a 2-core CPU), so meanwhile the
+    server can neither draw a page nor report an experiment's progress, and the Keras import
+    stalls. It therefore loads after the Keras import, when no experiment runs or warms up.
+    An answer checked before then loads it at once (``analyser`` waits for nobody).
+    """
+    from studykit.quiz import analyser
+
+    with _KERAS_LOCK:
+        if _KIWI_THREAD or analyser.is_loaded():
+            return
+        thread = threading.Thread(target=_load_kiwi_when_idle, name="kiwi-loader", daemon=True)
+        _KIWI_THREAD.append(thread)
+    thread.start()
+
+
+def _load_kiwi_when_idle() -> None:
+    from studykit.quiz import analyser
+
+    start_keras_import().join()
+    while True:
+        time.sleep(IDLE_POLL_S)  # a warm-up woken by the same import starts first
+        if not experiments.busy():
+            break
+    analyser.load()
 
 
 def keras_ready() -> bool:
