@@ -73,7 +73,9 @@ def traced_loss_and_gradients(model: keras.Model, x, y, loss_fn):
     steps = kept_on(model, _TRACED_STEPS)
     if loss_fn not in steps:
         steps[loss_fn] = tf.function(
-            lambda x, y: loss_and_gradients(model, x, y, loss_fn), reduce_retracing=True
+            lambda x, y: loss_and_gradients(model, x, y, loss_fn),
+            reduce_retracing=True,
+            autograph=False,
         )
     return steps[loss_fn](x, y)
 

@@ -56,7 +56,7 @@ def traced_predict(model, x: np.ndarray, *, training: bool = False) -> np.ndarra
     key = (x.shape, str(x.dtype), training)
     if key not in traced:
         spec = tf.TensorSpec(x.shape, x.dtype)
-        call = tf.function(lambda x: model(x, training=training))
+        call = tf.function(lambda x: model(x, training=training), autograph=False)
         traced[key] = call.get_concrete_function(spec)
     return traced[key](tf.constant(x)).numpy()
 

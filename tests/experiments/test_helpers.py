@@ -110,6 +110,28 @@ def test_traced_predict_equals_predict_on_batch_and_keeps_one_trace_per_shape():
         assert len(model.__dict__["_studykit_traced_predict"]) == 3  # 2 shapes + training mode
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's tracing")
+def test_the_first_fit_traces_the_train_step_once():
+    # Keras creates the metrics' variables in the first trace unless they exist already, and
+    # TensorFlow then traces the step a second time.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 3, 64)
+    model = _models.build_mlp(8, 3, [16], "relu", seed=0)
+    model.compile(
+        optimizer="sgd",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=False,
+    )
+    traces = []
+    train_step = model.train_step
+    model.train_step = lambda data: traces.append(1) or train_step(data)
+    fitted = _fit.fit(model, x, y, epochs=2, batch_size=16, seed=0, guard=False)
+    assert len(traces) == 1
+    assert len(fitted.history["accuracy"]) == 2
+    assert 0.0 <= fitted.history["accuracy"][0] <= 1.0  # the metrics were reset after building
+
+
 def test_first_epoch_reaching_and_final():
     assert _measure.first_epoch_reaching([0.1, 0.4, 0.6, 0.9], 0.5) == 2.0
     assert _measure.first_epoch_reaching([2.0, 1.0, 0.5], 0.8, below=True) == 2.0
