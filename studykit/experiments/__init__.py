@@ -49,6 +49,7 @@ __all__ = [
     "Result",
     "catalog",
     "charts",
+    "busy",
     "get",
     "names",
     "presets",
@@ -146,6 +147,7 @@ _RUNNING = threading.RLock()
 _WAITING = [0]  # runs waiting for _RUNNING
 _WAITING_LOCK = threading.Lock()
 _WARMED: set[tuple[str, str]] = set()
+_WARMING: list[threading.Thread] = []  # warm-up threads started, alive or not
 WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
 
 
@@ -163,6 +165,21 @@ def _one_at_a_time() -> Iterator[None]:
         yield
     finally:
         _RUNNING.release()
+
+
+def busy() -> bool:
+    """Whether a run or a warm-up is under way or waiting to start."""
+    with _CACHE_LOCK:
+        _WARMING[:] = [thread for thread in _WARMING if thread.is_alive()]
+        if _WARMING:
+            return True
+    with _WAITING_LOCK:
+        if _WAITING[0]:
+            return True
+    if not _RUNNING.acquire(blocking=False):
+        return True
+    _RUNNING.release()
+    return False
 
 
 def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Thread | None:
@@ -205,6 +222,8 @@ def warm_up(name: str, preset: str | None = None, **params: Any) -> threading.Th
             return
 
     thread = threading.Thread(target=trace, name=f"warm-up-{name}", daemon=True)
+    with _CACHE_LOCK:
+        _WARMING.append(thread)
     thread.start()
     return thread
 

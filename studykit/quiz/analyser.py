@@ -112,6 +112,11 @@ def _load():
     return _kiwi
 
 
+def load() -> None:
+    """Load Kiwi now, in the calling thread (once: later calls return at once)."""
+    _load()
+
+
 def start_loading() -> None:
     """Load Kiwi in a background thread (a page calls this so the first check is fast)."""
     if _kiwi is None and not _lock.locked():

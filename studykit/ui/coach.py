@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from studykit.quiz import analyser, grading, interview
+from studykit.quiz import grading, interview
 from studykit.quiz.bank import Bank
 from studykit.quiz.scheduling import now_utc
 from studykit.quiz.store import Store, StoreError
@@ -365,7 +365,7 @@ def _history(bank: Bank, store: Store) -> None:
 @resources.store_guarded
 def interview_page() -> None:
     st.title("모의 면접 (mock interview)")
-    analyser.start_loading()
+    resources.start_answer_check_loading()
     bank = resources.bank()
     store = resources.store()
     state = st.session_state.get(STATE)

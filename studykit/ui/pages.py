@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studykit.quiz import analyser, queue
+from studykit.quiz import queue
 from studykit.quiz.bank import Bank
 from studykit.quiz.scheduling import local_day, now_utc
 from studykit.quiz.store import Store
@@ -115,4 +115,4 @@ def topic_page(topic_id: str) -> None:
             status=statuses.get(question.id) if store is not None else False,
             statuses=statuses,
         )
-    analyser.start_loading()  # after the cards: drawing the page comes first
+    resources.start_answer_check_loading()  # after the cards: drawing the page comes first

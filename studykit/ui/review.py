@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studykit.quiz import analyser, grading, queue
+from studykit.quiz import grading, queue
 from studykit.quiz.bank import Bank
 from studykit.quiz.store import Store, StoreError
 from studykit.ui import resources
@@ -107,7 +107,7 @@ def _previous_answer(store: Store, question_id: str, key: str) -> None:
 @resources.store_guarded
 def review_page() -> None:
     st.title("복습 (review)")
-    analyser.start_loading()
+    resources.start_answer_check_loading()
     bank = resources.bank()
     store = resources.store()
     if store is None:

@@ -1,0 +1,67 @@
+"""The app's background loads take turns: Kiwi (which holds the GIL for its whole load) waits
+for the Keras import and for any experiment run or warm-up to finish."""
+
+import threading
+import time
+
+from studykit import experiments
+from studykit.quiz import analyser
+from studykit.ui import resources
+
+
+def _wait_for(condition, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_kiwi_loads_after_the_keras_import_and_once_experiments_are_idle(monkeypatch):
+    keras_done, idle, loaded = threading.Event(), threading.Event(), threading.Event()
+    keras_import = threading.Thread(target=keras_done.wait, daemon=True)
+    keras_import.start()
+    monkeypatch.setattr(resources, "start_keras_import", lambda: keras_import)
+    monkeypatch.setattr(resources, "_KIWI_THREAD", [])
+    monkeypatch.setattr(resources, "IDLE_POLL_S", 0.01)
+    monkeypatch.setattr(experiments, "busy", lambda: not idle.is_set())
+    monkeypatch.setattr(analyser, "is_loaded", lambda: False)
+    monkeypatch.setattr(analyser, "load", loaded.set)
+
+    resources.start_answer_check_loading()
+    resources.start_answer_check_loading()  # a second page: still one loader
+    assert len(resources._KIWI_THREAD) == 1
+    assert not loaded.wait(0.2)  # Keras still importing
+    keras_done.set()
+    assert not loaded.wait(0.2)  # an experiment still running
+    idle.set()
+    assert loaded.wait(10)
+    resources._KIWI_THREAD[0].join(10)
+
+
+def test_busy_while_a_run_holds_the_lock_or_a_warm_up_is_alive(monkeypatch):
+    assert not experiments.busy()
+    held, release = threading.Event(), threading.Event()
+
+    def run():
+        with experiments._RUNNING:
+            held.set()
+            release.wait()
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    assert held.wait(10)
+    assert experiments.busy()
+    release.set()
+    runner.join(10)
+    assert not experiments.busy()
+
+    stopper = threading.Event()
+    warming = threading.Thread(target=stopper.wait, daemon=True)
+    monkeypatch.setattr(experiments, "_WARMING", [warming])
+    warming.start()
+    assert experiments.busy()
+    stopper.set()
+    warming.join(10)
+    assert _wait_for(lambda: not experiments.busy())
