@@ -34,10 +34,11 @@ def experiment_catalog() -> dict[str, dict]:
 
 _KERAS_LOCK = threading.Lock()
 _KERAS_THREAD: list[threading.Thread] = []
+_KERAS_IMPORTED = threading.Event()
 
 
 def start_keras_import() -> threading.Thread:
-    """Import Keras (and its backend) in a daemon thread, once per process.
+    """Import Keras (and its backend), then Altair, in a daemon thread, once per process.
 
     Python's import lock makes an experiment that needs Keras meanwhile simply wait for
     this import instead of starting a second one.
@@ -56,6 +57,16 @@ def _import_keras() -> None:
             importlib.import_module("keras")
     except Exception:  # an experiment will import it again and show the error
         return
+    _KERAS_IMPORTED.set()
+    _warm_charts()
+
+
+def _warm_charts() -> None:
+    """Import Altair and load its Vega-Lite schema, which validates every chart: about 0.7 s
+    on a 2-core CPU that the first live chart of the first 실행 would otherwise wait for."""
+    import altair as alt
+
+    alt.Chart(alt.Data(values=[{"x": 0}])).mark_line().encode(x="x:Q").to_dict()
 
 
 def _unused_by_the_app() -> list[str]:
@@ -113,7 +124,7 @@ def start_answer_check_loading() -> None:
     Kiwi holds the GIL for its whole load (about 2.5 s on a 2-core CPU), so meanwhile the
     server can neither draw a page nor report an experiment's progress, and the Keras import
     stalls. It therefore loads after the Keras import, when no experiment runs or warms up.
-    An answer checked before then loads it at once (``analyser`` waits for nobody).
+    An answer checked before then does not wait for this: it loads Kiwi itself, at once.
     """
     from studykit.quiz import analyser
 
@@ -138,9 +149,8 @@ def _load_kiwi_when_idle() -> None:
 
 def keras_ready() -> bool:
     """Whether Keras has finished importing (in the background thread or elsewhere)."""
-    if "keras" in sys.modules and not (_KERAS_THREAD and _KERAS_THREAD[0].is_alive()):
-        return True
-    return False
+    importing = bool(_KERAS_THREAD) and _KERAS_THREAD[0].is_alive()
+    return "keras" in sys.modules and (_KERAS_IMPORTED.is_set() or not importing)
 
 
 @st.cache_resource(show_spinner="문제 은행을 불러오는 중…")
