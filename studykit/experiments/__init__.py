@@ -47,9 +47,9 @@ __all__ = [
     "Params",
     "Progress",
     "Result",
+    "busy",
     "catalog",
     "charts",
-    "busy",
     "get",
     "names",
     "presets",
@@ -147,7 +147,7 @@ _RUNNING = threading.RLock()
 _WAITING = [0]  # runs waiting for _RUNNING
 _WAITING_LOCK = threading.Lock()
 _WARMED: set[tuple[str, str]] = set()
-_WARMING: list[threading.Thread] = []  # warm-up threads started, alive or not
+_WARMING: list[threading.Thread] = []  # warm-up threads not yet seen finished (busy)
 WARM_UP_ENV = "STUDYKIT_WARM_UP"  # "0" turns warm-ups off (the tests do)
 
 

@@ -239,7 +239,7 @@ def _build_metrics(model, x, y) -> None:
 
     Without a ``tf.distribute`` strategy Keras creates them inside the first trace of the
     train step, and a ``tf.function`` that created variables is traced a second time (without
-    creating any): about half a second per model on a small CPU, the first run's largest cost.
+    creating any): about half a second per model on a 2-core CPU.
     """
     y_pred = model(x, training=False)
     model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
