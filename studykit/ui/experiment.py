@@ -74,6 +74,7 @@ def _run(name: str, params: dict[str, Any], key: str | None = None) -> Result | 
 
     cancelled = (lambda: bool(st.session_state.get(f"{key}-cancelled"))) if key else None
     tracker = Progress(report, live=live, cancelled=cancelled)
+    resources.wait_for_keras_import()
     try:
         result = experiments.run_cached(name, progress=tracker, **params)
     except ParameterError as error:

@@ -34,7 +34,7 @@ def experiment_catalog() -> dict[str, dict]:
 
 _KERAS_LOCK = threading.Lock()
 _KERAS_THREAD: list[threading.Thread] = []
-_KERAS_IMPORTED = threading.Event()
+_KERAS_SETTLED = threading.Event()  # the background import ended and lifted its blocks
 
 
 def start_keras_import() -> threading.Thread:
@@ -57,8 +57,18 @@ def _import_keras() -> None:
             importlib.import_module("keras")
     except Exception:  # an experiment will import it again and show the error
         return
-    _KERAS_IMPORTED.set()
+    finally:
+        _KERAS_SETTLED.set()
     _warm_charts()
+
+
+def wait_for_keras_import() -> None:
+    """Wait for the background Keras import, if one was started, to end.
+
+    A run must not start before: while Keras imports, ``import sklearn`` fails on purpose
+    (``_unused_by_the_app``), and the digits experiments import it before Keras."""
+    if _KERAS_THREAD:
+        _KERAS_SETTLED.wait()
 
 
 def _warm_charts() -> None:
@@ -149,8 +159,7 @@ def _load_kiwi_when_idle() -> None:
 
 def keras_ready() -> bool:
     """Whether Keras has finished importing (in the background thread or elsewhere)."""
-    importing = bool(_KERAS_THREAD) and _KERAS_THREAD[0].is_alive()
-    return "keras" in sys.modules and (_KERAS_IMPORTED.is_set() or not importing)
+    return "keras" in sys.modules and (_KERAS_SETTLED.is_set() or not _KERAS_THREAD)
 
 
 @st.cache_resource(show_spinner="문제 은행을 불러오는 중…")

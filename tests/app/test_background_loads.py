@@ -65,3 +65,19 @@ def test_busy_while_a_run_holds_the_lock_or_a_warm_up_is_alive(monkeypatch):
     stopper.set()
     warming.join(10)
     assert _wait_for(lambda: not experiments.busy())
+
+
+def test_a_run_waits_until_the_background_import_has_lifted_its_blocks(monkeypatch):
+    settled = threading.Event()
+    monkeypatch.setattr(resources, "_KERAS_THREAD", [threading.current_thread()])
+    monkeypatch.setattr(resources, "_KERAS_SETTLED", settled)
+    waiter = threading.Thread(target=resources.wait_for_keras_import, daemon=True)
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    assert not resources.keras_ready()
+    settled.set()
+    waiter.join(10)
+    assert not waiter.is_alive()
+    monkeypatch.setattr(resources, "_KERAS_THREAD", [])
+    resources.wait_for_keras_import()  # no background import: returns at once
