@@ -32,7 +32,7 @@ def experiment_catalog() -> dict[str, dict]:
     return experiments.catalog()
 
 
-_KERAS_LOCK = threading.Lock()
+_BACKGROUND_LOCK = threading.Lock()  # starts each background load once
 _KERAS_THREAD: list[threading.Thread] = []
 _KERAS_SETTLED = threading.Event()  # the background import ended and lifted its blocks
 
@@ -43,7 +43,7 @@ def start_keras_import() -> threading.Thread:
     Python's import lock makes an experiment that needs Keras meanwhile simply wait for
     this import instead of starting a second one.
     """
-    with _KERAS_LOCK:
+    with _BACKGROUND_LOCK:
         if not _KERAS_THREAD:
             thread = threading.Thread(target=_import_keras, name="studykit-keras", daemon=True)
             _KERAS_THREAD.append(thread)
@@ -138,7 +138,7 @@ def start_answer_check_loading() -> None:
     """
     from studykit.quiz import analyser
 
-    with _KERAS_LOCK:
+    with _BACKGROUND_LOCK:
         if _KIWI_THREAD or analyser.is_loaded():
             return
         thread = threading.Thread(target=_load_kiwi_when_idle, name="kiwi-loader", daemon=True)
@@ -150,10 +150,9 @@ def _load_kiwi_when_idle() -> None:
     from studykit.quiz import analyser
 
     start_keras_import().join()
-    while True:
-        time.sleep(IDLE_POLL_S)  # a warm-up woken by the same import starts first
-        if not experiments.busy():
-            break
+    time.sleep(IDLE_POLL_S)  # a warm-up woken by the same import starts first
+    while experiments.busy():
+        time.sleep(IDLE_POLL_S)
     analyser.load()
 
 

@@ -2,20 +2,10 @@
 for the Keras import and for any experiment run or warm-up to finish."""
 
 import threading
-import time
 
 from studykit import experiments
 from studykit.quiz import analyser
 from studykit.ui import resources
-
-
-def _wait_for(condition, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_kiwi_loads_after_the_keras_import_and_once_experiments_are_idle(monkeypatch):
@@ -64,7 +54,7 @@ def test_busy_while_a_run_holds_the_lock_or_a_warm_up_is_alive(monkeypatch):
     assert experiments.busy()
     stopper.set()
     warming.join(10)
-    assert _wait_for(lambda: not experiments.busy())
+    assert not experiments.busy()
 
 
 def test_a_run_waits_until_the_background_import_has_lifted_its_blocks(monkeypatch):
