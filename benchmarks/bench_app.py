@@ -164,14 +164,9 @@ from studykit import experiments
 from studykit.quiz import analyser
 from studykit.ui import resources
 resources.start_keras_import().join()  # as the server imports Keras
-analyser.start_loading()
+analyser.load()
 for name in experiments.names():
     experiments.run_cached(name, preset="default")
-import time
-for _ in range(1200):  # at most 2 minutes
-    if analyser.is_loaded():
-        break
-    time.sleep(0.1)
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
 print(rss / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """

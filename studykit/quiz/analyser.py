@@ -9,11 +9,12 @@ token each. Clause numbers inside a sentence let the grader decide which words a
 covers.
 
 Loading Kiwi takes about 2 s and 0.3 GB (holding the GIL throughout), so it happens once, on
-first use, in ``load()`` or in a background thread started by ``start_loading()``; importing
-this module is cheap. Kiwi's multi-word dictionary (proper nouns such as place and product
-names) is not loaded: it took another 2 s and 0.2 GB, and the labelled corpus grades the same
-without it (benchmarks/bench_grading.py). Its default dictionary is kept: without it 282 of
-the bank's 2,235 texts analyse differently, although the corpus would grade the same.
+first use or in ``load()`` (the app calls it in a background thread once it is idle,
+``ui.resources.start_answer_check_loading``); importing this module is cheap. Kiwi's
+multi-word dictionary (proper nouns such as place and product names) is not loaded: it took
+another 2 s and 0.2 GB, and the labelled corpus grades the same without it
+(benchmarks/bench_grading.py). Its default dictionary is kept: without it 282 of the bank's
+2,235 texts analyse differently, although the corpus would grade the same.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import functools
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,30 +101,40 @@ def number_token(value: float) -> str:
 # --- Kiwi, loaded once -------------------------------------------------------------------
 
 _lock = threading.Lock()
-_kiwi = None
+_kiwi = None  # ready to use
+_constructed = None  # constructed, its first call (which builds internal tables) not yet made
+
+
+def _construct():
+    from kiwipiepy import Kiwi
+
+    return Kiwi(load_multi_dict=False)
 
 
 def _load():
     global _kiwi
     with _lock:
         if _kiwi is None:
-            from kiwipiepy import Kiwi
-
-            kiwi = Kiwi(load_multi_dict=False)
+            kiwi = _constructed or _construct()
             kiwi.tokenize("준비")  # the first call builds internal tables
             _kiwi = kiwi
     return _kiwi
 
 
-def load() -> None:
-    """Load Kiwi now, in the calling thread (once: later calls return at once)."""
+def load(between: Callable[[], None] | None = None) -> None:
+    """Load Kiwi now, in the calling thread (once: later calls return at once).
+
+    ``between`` is called after the constructor and before the first call, outside the
+    lock: each holds the GIL for about a second, and a background load can wait there
+    (e.g. until the app is idle) while an answer check finishes the load itself.
+    """
+    global _constructed
+    if between is not None and _kiwi is None:
+        with _lock:
+            if _kiwi is None and _constructed is None:
+                _constructed = _construct()
+        between()
     _load()
-
-
-def start_loading() -> None:
-    """Load Kiwi in a background thread (a page calls this so the first check is fast)."""
-    if _kiwi is None and not _lock.locked():
-        threading.Thread(target=_load, name="kiwi-loader", daemon=True).start()
 
 
 def is_loaded() -> bool:

@@ -17,7 +17,15 @@ def test_kiwi_loads_after_the_keras_import_and_once_experiments_are_idle(monkeyp
     monkeypatch.setattr(resources, "IDLE_POLL_S", 0.01)
     monkeypatch.setattr(experiments, "busy", lambda: not idle.is_set())
     monkeypatch.setattr(analyser, "is_loaded", lambda: False)
-    monkeypatch.setattr(analyser, "load", loaded.set)
+    halves = []
+
+    def load(between):
+        halves.append("constructed")
+        between()
+        halves.append("first call")
+        loaded.set()
+
+    monkeypatch.setattr(analyser, "load", load)
 
     resources.start_answer_check_loading()
     resources.start_answer_check_loading()  # a second page: still one loader
@@ -28,6 +36,28 @@ def test_kiwi_loads_after_the_keras_import_and_once_experiments_are_idle(monkeyp
     idle.set()
     assert loaded.wait(10)
     resources._KIWI_THREAD[0].join(10)
+    assert halves == ["constructed", "first call"]
+
+
+def test_the_second_half_of_the_load_waits_while_an_answer_check_can_finish_it(monkeypatch):
+    class FakeKiwi:
+        calls = 0
+
+        def tokenize(self, text):
+            FakeKiwi.calls += 1
+
+    monkeypatch.setattr(analyser, "_kiwi", None)
+    monkeypatch.setattr(analyser, "_constructed", None)
+    monkeypatch.setattr(analyser, "_construct", FakeKiwi)
+    seen = []
+
+    def between():  # an answer check comes while the background load waits
+        seen.append((analyser.is_loaded(), type(analyser._constructed).__name__))
+        assert isinstance(analyser._load(), FakeKiwi)
+
+    analyser.load(between=between)
+    assert seen == [(False, "FakeKiwi")]
+    assert analyser.is_loaded() and FakeKiwi.calls == 1  # constructed once, warmed once
 
 
 def test_busy_while_a_run_holds_the_lock_or_a_warm_up_is_alive(monkeypatch):

@@ -7,13 +7,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from studykit.quiz import analyser, search
+from studykit.ui import resources
 
 APP = str(Path(__file__).parents[2] / "app.py")
 
 
 def test_home_renders_without_kiwi_index_or_tensorflow(db_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(analyser, "start_loading", lambda: calls.append("kiwi"))
+    monkeypatch.setattr(resources, "start_answer_check_loading", lambda: calls.append("kiwi"))
 
     real_load = analyser._load
 

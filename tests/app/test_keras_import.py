@@ -1,6 +1,7 @@
 """The app's background Keras import keeps out what only unused parts of Keras pull in:
 scikit-learn (keras.wrappers: about 1.3 s of CPU) and, on TensorFlow, JAX (tf.lite imports it
-whenever it is installed: about 110 MB the app never uses). Both import normally afterwards."""
+whenever it is installed: about 110 MB the app never uses). Both import normally afterwards.
+The objects the import leaves are then frozen for the garbage collector."""
 
 import json
 import os
@@ -10,11 +11,12 @@ import sys
 import pytest
 
 CHECK = """
-import json, sys
+import gc, json, sys
 from studykit.ui import resources
 resources.start_keras_import().join()
 import keras
 after = {
+    "frozen": gc.get_freeze_count(),
     "backend": keras.backend.backend(),
     "jax_loaded": sys.modules.get("jax") is not None,
     "sklearn_loaded": sys.modules.get("sklearn") is not None,
@@ -49,6 +51,7 @@ def test_the_background_import_leaves_out_what_the_app_does_not_use(backend, tmp
     assert seen["jax_loaded"] == (backend == "jax")
     assert not seen["sklearn_loaded"]
     assert seen["digits"] == 1797
+    assert seen["frozen"] > 100_000  # the import's objects are left out of collections
 
 
 def test_keras_json_chooses_the_backend_when_the_variable_is_unset(tmp_path, monkeypatch):
