@@ -5,8 +5,9 @@ and after a change, in one table.
 
 Each code version runs in its own worker process (``--before DIR``: a checkout of the
 earlier code, e.g. ``git worktree add /tmp/before HEAD``, imported through PYTHONPATH).
-A worker imports TensorFlow and runs one tiny experiment before it is timed, so the
-one-off import is not charged to the first experiment. The two workers take turns, one
+A worker imports TensorFlow as the app does (``ui.resources.start_keras_import``, where the
+code has it) and runs one tiny experiment before it is timed, so the one-off import is not
+charged to the first experiment. The two workers take turns, one
 experiment at a time, so that both see the same machine load. Every experiment runs
 ``--repeats`` times in a row; the table shows the median, and for the current code also
 the first of those runs, which traces its models (later runs reuse the traced models,
@@ -34,6 +35,11 @@ TARGET_EACH, TARGET_MEDIAN, TARGET_FIRST_PROGRESS = 2.0, 1.0, 0.5
 WORKER = r"""
 import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+try:  # import Keras as the app does: in the background, then gc.freeze() the import's objects
+    from studykit.ui.resources import start_keras_import
+    start_keras_import().join()
+except ImportError:  # code from before the app imported Keras in the background
+    pass
 import keras
 from studykit import experiments
 
